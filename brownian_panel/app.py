@@ -1,0 +1,100 @@
+"""``BrownianApp``: the live Brownian-motion page of one session (or one notebook cell)."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from .editor import EDITOR_WIDGETS, model_editor
+from .model import BrownianMotion
+from .ping import PingPong
+from .plot import path_figure
+from .stream import PathStream
+from .url import UrlSync, apply_query, url_recorder
+
+log = logging.getLogger(__name__)
+
+TITLE = "Brownian motion"
+
+#: Model parameters that the page URL records.
+URL_PARAMETERS = [*EDITOR_WIDGETS, "paused"]
+
+
+def pause_label(paused: bool) -> str:
+    """The Pause button's label: what a click does."""
+    return "Resume" if paused else "Pause"
+
+
+class BrownianApp(Viewer):
+    """The model's editor, Reset and Pause buttons, the ping readout and the live plot.
+
+    Building one starts streaming. Inside a server session the query string sets the model, the
+    URL follows it, and the stream stops and the objects are released when the session ends.
+    Call ``release()`` to stop it yourself (e.g. in a notebook).
+    """
+
+    model = param.ClassSelector(class_=BrownianMotion, constant=True, doc="""
+        The model this app shows and edits; a new one is made if none is given.""")
+
+    sync_url = param.Boolean(default=True, constant=True, doc="""
+        In a server session, read the model's parameters from the page's query string and keep
+        the URL following the controls.""")
+
+    def __init__(self, **params):
+        params.setdefault("model", BrownianMotion())
+        super().__init__(**params)
+        model = self.model
+        self.stream = PathStream(model)
+        self.editor = model_editor(model)
+        self.ping = PingPong()
+        self.reset_button = pn.widgets.Button(label="Reset", color="warning")
+        self.pause_button = pn.widgets.Button(label=pause_label(model.paused), color="primary")
+        self.reset_button.on_click(lambda event: model.reset())
+        self.pause_button.on_click(lambda event: model.param.update(paused=not model.paused))
+        self._pause_watcher = model.param.watch(self._show_pause_state, "paused")
+        self.url_errors = pn.pane.Alert(alert_type="warning", visible=False)
+        self.url_recorder = url_recorder()
+        self._url_sync: UrlSync | None = None
+        self._layout = pn.Column(
+            pn.pane.HTML(f"<h1>{TITLE}</h1>", margin=(0, 10)),
+            self.url_errors,
+            pn.Row(
+                self.editor,
+                pn.Column(self.ping, pn.Row(self.reset_button, self.pause_button)),
+            ),
+            pn.pane.Bokeh(path_figure(self.stream.source), sizing_mode="stretch_width"),
+            pn.pane.Bokeh(self.url_recorder, visible=False),
+            sizing_mode="stretch_width",
+        )
+        self._attach_to_session()
+        self.stream.start()
+
+    def __panel__(self) -> pn.Column:
+        return self._layout
+
+    def release(self) -> None:
+        """Stop streaming and drop the path; the app stays displayed but frozen."""
+        self.stream.release()
+        self.model.param.unwatch(self._pause_watcher)
+        if self._url_sync is not None:
+            self._url_sync.stop()
+
+    def _show_pause_state(self, event: param.parameterized.Event) -> None:
+        self.pause_button.label = pause_label(event.new)
+
+    def _attach_to_session(self) -> None:
+        doc = pn.state.curdoc
+        if doc is None or doc.session_context is None:
+            return
+        doc.on_session_destroyed(lambda session_context: self.release())
+        if self.sync_url:
+            refused = apply_query(self.model, pn.state.session_args, URL_PARAMETERS)
+            if refused:
+                # The messages quote what the client sent: escape it, never render it as HTML.
+                text = "\n\n".join(html.escape(message) for message in refused.values())
+                self.url_errors.param.update(object=text, visible=True)
+            self._url_sync = UrlSync(self.model, self.url_recorder, URL_PARAMETERS, doc)

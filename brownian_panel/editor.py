@@ -1,0 +1,72 @@
+"""The parameter editor: ``pn.Param`` of the model, with widgets that refuse invalid browser input.
+
+``pn.Param`` links each widget to its parameter. When the parameter refuses a value sent by a
+browser (a patch can carry any number, whatever the slider's range), plain Panel logs a raw
+traceback and the page keeps showing the refused value. The widgets made here check the value
+against the parameter before it is applied: a refused value is logged on one line, dropped, and
+the last valid value is pushed back to the browser.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import panel as pn
+import param
+
+log = logging.getLogger(__name__)
+
+
+def check_value(parameterized: param.Parameterized, name: str, value: object) -> None:
+    """Raise ``ValueError`` if ``parameterized.<name> = value`` would be refused; set nothing."""
+    try:
+        # param has no public "validate without setting"; _validate is what __set__ calls.
+        parameterized.param[name]._validate(value)
+    except TypeError as error:  # e.g. a comparison of a list with a bound
+        raise ValueError(f"parameter {name!r} cannot take {value!r}: {error}") from error
+
+
+class RefuseInvalidValue:
+    """Mixin for a widget made by ``pn.Param``: refuses browser values its parameter refuses."""
+
+    def _process_property_change(self, msg):
+        params = super()._process_property_change(msg)
+        pane = getattr(self, "_param_pane", None)
+        name = getattr(self, "_param_name", None)
+        if "value" not in params or pane is None or name is None:
+            return params
+        try:
+            check_value(pane.object, name, params["value"])
+        except ValueError as error:
+            log.warning("rejected %s=%.100r from client: %s", name, params["value"], error)
+            params = {key: value for key, value in params.items() if key != "value"}
+            pn.state.execute(self._resend_value, schedule=True)
+        return params
+
+    def _resend_value(self) -> None:
+        # The browser still shows the refused value: send the current one again.
+        self.param.trigger("value")
+
+
+class GuardedFloatSlider(RefuseInvalidValue, pn.widgets.FloatSlider):
+    """A ``FloatSlider`` that refuses browser values its linked parameter refuses."""
+
+
+class GuardedIntInput(RefuseInvalidValue, pn.widgets.IntInput):
+    """An ``IntInput`` that refuses browser values its linked parameter refuses."""
+
+
+#: Which widget edits which model parameter.
+EDITOR_WIDGETS = {
+    "variance": {"type": GuardedFloatSlider, "format": "0[.]0"},  # "Variance: 0.5"
+    "period": {"type": GuardedIntInput},
+    "batch": {"type": GuardedIntInput},
+    "window": {"type": GuardedIntInput},
+    "seed": {"type": GuardedIntInput},
+}
+
+
+def model_editor(model: param.Parameterized, **params) -> pn.Param:
+    """The parameter editor pane of ``model``: variance slider, period, batch, window, seed."""
+    params.setdefault("show_name", False)
+    return pn.Param(model, parameters=list(EDITOR_WIDGETS), widgets=EDITOR_WIDGETS, **params)

@@ -1,0 +1,118 @@
+"""The simulation model: a one-dimensional random walk and its parameters.
+
+``BrownianMotion`` holds the state of one path (parameters, position, random generator) and
+advances it with numpy. It imports param and numpy only, so it is testable without a server and
+usable from plain Python or a notebook.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import param
+
+#: Largest seed accepted; numpy's ``default_rng`` takes any non-negative integer, the bound keeps
+#: the value representable in a browser (JavaScript numbers are exact up to 2**53).
+MAX_SEED = 2**53 - 1
+
+
+class FiniteNumber(param.Number):
+    """A ``param.Number`` that also refuses NaN, infinities and booleans, whatever its bounds.
+
+    (NaN compares false with everything, so bounds alone do not reliably keep it out.)
+    """
+
+    def _validate_value(self, value, allow_None):
+        if isinstance(value, bool):
+            raise ValueError(f"Number parameter {self.name!r} takes a number, not {value!r}.")
+        super()._validate_value(value, allow_None)
+        if value is not None and not math.isfinite(value):
+            raise ValueError(f"Number parameter {self.name!r} must be a finite number, "
+                             f"not {value!r}.")
+
+
+class StrictInteger(param.Integer):
+    """A ``param.Integer`` that refuses booleans (``True`` is an int to Python, not a count)."""
+
+    def _validate_value(self, value, allow_None):
+        if isinstance(value, bool):
+            raise ValueError(f"Integer parameter {self.name!r} takes an integer, not {value!r}.")
+        super()._validate_value(value, allow_None)
+
+
+class BrownianMotion(param.Parameterized):
+    """A random walk whose increments are drawn from N(0, variance), ``batch`` at a time.
+
+    After ``n`` increments the path is at ``x = n`` with ``y`` the sum of the increments, so
+    ``Var(y) = variance * x`` for a constant variance.
+    """
+
+    variance = FiniteNumber(default=1.0, bounds=(0.0, 2.0), step=0.1, label="Variance", doc="""
+        Variance of each increment (squared units of y per step); its standard deviation is
+        sqrt(variance). 0 gives a flat path.""")
+
+    paused = param.Boolean(default=False, label="Paused", doc="""
+        While True the driver does not advance the path; the path so far is kept.""")
+
+    seed = StrictInteger(default=None, allow_None=True, bounds=(0, MAX_SEED), label="Seed", doc="""
+        Seed of the random generator. The same seed gives the same path; None draws fresh
+        entropy on every reset. Changing it restarts the path.""")
+
+    period = StrictInteger(default=500, bounds=(20, 10_000), label="Period (ms)", doc="""
+        Interval between updates, in milliseconds. The lower bound keeps a session from
+        spinning the CPU.""")
+
+    batch = StrictInteger(default=1, bounds=(1, 10_000), label="Points per update", doc="""
+        Number of increments drawn and sent to the browser on each update.""")
+
+    window = StrictInteger(default=10_000, bounds=(10, 1_000_000), label="Window (points)", doc="""
+        Number of most recent points kept in the plot (the rollover); older points are dropped
+        on the server and in the browser, so memory stays bounded.""")
+
+    run = param.Integer(default=0, bounds=(0, None), constant=True, doc="""
+        Number of the current run: it increases each time the path restarts (reset or a new
+        seed), so views can clear what they hold.""")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._rng = np.random.default_rng(self.seed)
+        self._steps = 0
+        self._position = 0.0
+
+    @property
+    def steps(self) -> int:
+        """Number of increments drawn since the last restart (the x of the last point)."""
+        return self._steps
+
+    @property
+    def position(self) -> float:
+        """Current value of the path (the y of the last point); 0 before the first update."""
+        return self._position
+
+    def advance(self) -> tuple[np.ndarray, np.ndarray]:
+        """Draw one update of ``batch`` increments and return the new points as ``(x, y)``.
+
+        ``x`` continues the step count (1, 2, 3, ... after a restart), ``y`` the cumulative sum.
+        The arrays are new float64 arrays of length ``batch``.
+        """
+        count = self.batch
+        increments = self._rng.normal(0.0, math.sqrt(self.variance), count)
+        x = np.arange(self._steps + 1, self._steps + count + 1, dtype=np.float64)
+        y = np.cumsum(increments)
+        y += self._position
+        self._steps += count
+        self._position = float(y[-1])
+        return x, y
+
+    def reset(self) -> None:
+        """Restart the path at x = 0, y = 0; with a seed set the same path is drawn again."""
+        self._rng = np.random.default_rng(self.seed)
+        self._steps = 0
+        self._position = 0.0
+        with param.edit_constant(self):
+            self.run += 1
+
+    @param.depends("seed", watch=True)
+    def _restart_on_new_seed(self) -> None:
+        self.reset()

@@ -1,0 +1,103 @@
+"""The streaming driver: moves new points from a model into a Bokeh ``ColumnDataSource``.
+
+``PathStream`` owns one session's ``ColumnDataSource`` and its periodic callback. On each tick
+it asks the model for one update and streams only those points (``source.stream`` with
+``rollover=window``), so the cost of an update does not grow with the path and memory stays
+bounded in the server and the browser. It follows the model: a new ``period`` reschedules the
+callback, a new ``run`` (reset, new seed) empties the source.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import param
+from bokeh.models import ColumnDataSource
+from panel.io.callbacks import PeriodicCallback
+
+from .model import BrownianMotion
+
+log = logging.getLogger(__name__)
+
+
+def _empty_path() -> dict[str, np.ndarray]:
+    return {"x": np.empty(0, dtype=np.float64), "y": np.empty(0, dtype=np.float64)}
+
+
+class PathStream(param.Parameterized):
+    """Streams a ``BrownianMotion`` into a ``ColumnDataSource`` on a periodic callback."""
+
+    model = param.ClassSelector(class_=BrownianMotion, constant=True, doc="""
+        The model whose new points are streamed.""")
+
+    source = param.ClassSelector(class_=ColumnDataSource, constant=True, doc="""
+        The data source the plot draws, with columns x (step) and y (position).""")
+
+    def __init__(self, model: BrownianMotion, **params):
+        params.setdefault("source", ColumnDataSource(data=_empty_path()))
+        super().__init__(model=model, **params)
+        self._callback: PeriodicCallback | None = None
+        #: Number of updates streamed since the driver was created.
+        self.updates = 0
+        self._watchers = [
+            model.param.watch(self._reschedule, "period"),
+            model.param.watch(self._clear, "run"),
+        ]
+
+    @property
+    def running(self) -> bool:
+        """True while the periodic callback is scheduled."""
+        return self._callback is not None and self._callback.running
+
+    def start(self) -> None:
+        """Schedule the periodic callback (no-op if already running)."""
+        if self.running:
+            return
+        self._callback = PeriodicCallback(
+            callback=self.tick, period=self.model.period, log=False, background=True,
+        )
+        self._callback.start()
+
+    def stop(self) -> None:
+        """Stop the periodic callback; the points already streamed stay in the source."""
+        if self._callback is not None:
+            self._callback.stop()
+            self._callback = None
+
+    def release(self) -> None:
+        """Stop for good: stop the callback, stop following the model, drop the points."""
+        self.stop()
+        for watcher in self._watchers:
+            self.model.param.unwatch(watcher)
+        self._watchers = []
+        self.source.data = _empty_path()
+
+    def tick(self) -> None:
+        """Stream one update unless the model is paused.
+
+        An error while drawing or streaming is logged and the next tick tries again, so one bad
+        update never silently ends the stream.
+        """
+        if self.model.paused:
+            return
+        try:
+            x, y = self.model.advance()
+            self.source.stream({"x": x, "y": y}, rollover=self.model.window)
+        except Exception:
+            log.exception("update %d failed; the stream continues on the next tick",
+                          self.updates + 1)
+            return
+        self.updates += 1
+
+    def path(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points the source holds now (the last ``window`` points), as float arrays."""
+        data = self.source.data
+        return np.asarray(data["x"], dtype=np.float64), np.asarray(data["y"], dtype=np.float64)
+
+    def _reschedule(self, event: param.parameterized.Event) -> None:
+        if self._callback is not None:
+            self._callback.period = event.new
+
+    def _clear(self, event: param.parameterized.Event) -> None:
+        self.source.data = _empty_path()

@@ -1,0 +1,106 @@
+"""The page URL as a record of the run: query values set the model, the URL follows the model.
+
+At session start each known query value is applied on its own; a refused one keeps the default
+and is reported. Afterwards the query string is rewritten in the browser (with
+``history.replaceState``) from the model whenever a recorded parameter changes.
+
+Panel's ``Location.sync`` is not used: it applies the whole query at once (one refused value
+and there is no telling which), its browser side pushes a history entry for every change and
+(Panel 1.9) holds URL updates until the document reports idle, and the browser's initial query
+overwrites the corrected one, so a refused value stayed in the URL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+import param
+from bokeh.document import Document
+from bokeh.models import CustomJS, Div
+
+log = logging.getLogger(__name__)
+
+
+def parse_query_value(raw: bytes | str) -> object:
+    """A query value as Python: JSON when it parses (``0.5``, ``7``, ``true``, ``null``), else
+    the text itself (which a numeric parameter then refuses with a message)."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def apply_query(model: param.Parameterized, arguments: Mapping[str, list[bytes | str]],
+                parameters: list[str]) -> dict[str, str]:
+    """Set each of ``parameters`` found in ``arguments`` (a request's query arguments, the last
+    value of each name winning). Returns ``{parameter: message}`` for each refused value."""
+    refused: dict[str, str] = {}
+    for name in parameters:
+        if not arguments.get(name):
+            continue
+        value = parse_query_value(arguments[name][-1])
+        try:
+            model.param.update(**{name: value})
+        except (ValueError, TypeError) as error:
+            log.warning("rejected %s=%.100r from the URL: %s", name, value, error)
+            refused[name] = f"Ignored {name}={value!r} from the URL: {error}"
+    return refused
+
+
+def encode_query(model: param.Parameterized, parameters: list[str]) -> str:
+    """``?name=value&...`` recording ``parameters`` of ``model`` (None values left out)."""
+    values = {name: getattr(model, name) for name in parameters}
+    return "?" + urlencode({name: json.dumps(model.param[name].serialize(value))
+                            for name, value in values.items() if value is not None})
+
+
+#: Browser code that makes the page's query string equal to ``recorder.text``.
+_RECORD_QUERY = """
+const query = recorder.text;
+if (query && window.location.search !== query) {
+  const url = window.location.pathname + query + window.location.hash;
+  window.history.replaceState(window.history.state, "", url);
+}
+"""
+
+
+def url_recorder() -> Div:
+    """An invisible Bokeh model whose ``text`` the page shows as its query string.
+
+    ``history.replaceState`` keeps one history entry per page, not one per slider step.
+    """
+    recorder = Div(text="", visible=False, name="url_recorder")
+    recorder.js_on_change("text", CustomJS(args={"recorder": recorder}, code=_RECORD_QUERY))
+    return recorder
+
+
+class UrlSync:
+    """Follows ``parameters`` of ``model`` into the query string recorded by ``recorder``.
+
+    Given the session's ``document``, the query is also written when the page has loaded, so a
+    refused or missing value in the URL the user typed is replaced at once.
+    """
+
+    def __init__(self, model: param.Parameterized, recorder: Div, parameters: list[str],
+                 document: Document | None = None):
+        self.model = model
+        self.recorder = recorder
+        self.parameters = list(parameters)
+        self._watcher = model.param.watch(self._record, self.parameters)
+        self._record()
+        if document is not None:
+            document.js_on_event("document_ready",
+                                 CustomJS(args={"recorder": recorder}, code=_RECORD_QUERY))
+
+    def stop(self) -> None:
+        """Stop following the model."""
+        if self._watcher is not None:
+            self.model.param.unwatch(self._watcher)
+            self._watcher = None
+
+    def _record(self, *events: param.parameterized.Event) -> None:
+        self.recorder.text = encode_query(self.model, self.parameters)

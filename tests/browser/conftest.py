@@ -1,0 +1,83 @@
+"""Headless Chromium (Debian's package) driven by Playwright, and page helpers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def chromium_path() -> str | None:
+    """Chromium to drive: $BROWNIAN_CHROMIUM, else /usr/bin/chromium, else chromium on PATH."""
+    for candidate in (os.environ.get("BROWNIAN_CHROMIUM"), "/usr/bin/chromium"):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if path is None:
+        message = "no Chromium found (install Debian's chromium or set BROWNIAN_CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; browser tests must run in CI")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Opens pages in fresh browser contexts; records requests that leave the machine."""
+    contexts = []
+
+    def open_(url: str):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.external_requests = []
+        page.on("request", lambda request: _record_external(page, request.url))
+        page.goto(url)
+        page.wait_for_function("() => window.Bokeh !== undefined && Bokeh.documents.length > 0"
+                               " && Bokeh.documents[0].get_model_by_name('path') !== null")
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def _record_external(page, url: str) -> None:
+    host = urlsplit(url).hostname
+    local = host in (None, "127.0.0.1", "localhost", "::1")
+    if not local and not url.startswith(("data:", "blob:")):
+        page.external_requests.append(url)
+
+
+def browser_path(page) -> dict:
+    """The x and y values of the path the page holds now."""
+    return page.evaluate("""() => {
+        const data = Bokeh.documents[0].get_model_by_name('path').data_source.data;
+        const column = (name) => Array.from(data instanceof Map ? data.get(name) : data[name]);
+        return {x: column('x'), y: column('y')};
+    }""")
+
+
+def browser_points(page) -> int:
+    """Number of points the page's plot holds now."""
+    return page.evaluate("""() => {
+        const data = Bokeh.documents[0].get_model_by_name('path').data_source.data;
+        return (data instanceof Map ? data.get('x') : data.x).length;
+    }""")

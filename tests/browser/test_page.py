@@ -1,0 +1,144 @@
+"""The app in headless Chromium: what a person sees and does."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from ..helpers import wait_until
+from .conftest import browser_path, browser_points
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
+FAST = "?period=50"
+
+
+def pause_button(page):
+    return page.locator("button", has_text=re.compile(r"^(Pause|Resume)$"))
+
+
+def query_string(page) -> str:
+    """The page's query string now (Playwright's page.url lags history.replaceState)."""
+    return page.evaluate("() => window.location.search")
+
+
+def _assert_in(part: str, whole: str) -> bool:
+    assert part in whole, f"{part!r} not in {whole!r}"
+    return True
+
+
+def hold_still(page, seconds: float = 1.0) -> int:
+    """Number of points after ``seconds`` during which the count must not change."""
+    before = browser_points(page)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert browser_points(page) == before, "the path grew while it should be still"
+        time.sleep(0.05)
+    return before
+
+
+def test_page_has_title_and_heading_and_loads_nothing_from_outside(served_app, open_page):
+    page = open_page(served_app.url)
+    assert page.title() == "Brownian motion"
+    expect(page.locator("h1")).to_have_text("Brownian motion")
+    expect(page.locator(".bk-slider-title")).to_have_text(re.compile(r"^Variance:\s*1$"))
+    expect(pause_button(page)).to_have_text("Pause")
+    assert page.external_requests == []
+
+
+def test_line_grows(served_app, open_page):
+    page = open_page(served_app.url + FAST)
+    wait_until(lambda: browser_points(page) >= 5)
+    grown = browser_points(page)
+    wait_until(lambda: browser_points(page) >= grown + 5)
+    x = np.array(browser_path(page)["x"])
+    assert np.all(np.diff(x) == 1)
+
+
+def test_variance_slider_changes_readout_server_model_and_url(served_app, open_page):
+    page = open_page(served_app.url + FAST)
+    app = served_app.app()
+    handle = page.locator(".noUi-handle").first
+    handle.focus()
+    for _ in range(5):
+        handle.press("ArrowLeft")
+    wait_until(lambda: app.model.variance == pytest.approx(0.5))
+    expect(page.locator(".bk-slider-title")).to_have_text(re.compile(r"^Variance:\s*0\.5$"))
+    wait_until(lambda: _assert_in("variance=0.5&", query_string(page) + "&"))
+
+
+def test_pause_stops_growth_and_resume_continues(served_app, open_page):
+    page = open_page(served_app.url + FAST)
+    app = served_app.app()
+    wait_until(lambda: browser_points(page) >= 3)
+    pause_button(page).click()
+    wait_until(lambda: app.model.paused)
+    expect(pause_button(page)).to_have_text("Resume")
+    wait_until(lambda: browser_points(page) == len(app.stream.path()[0]))
+    frozen = hold_still(page, 1.0)
+    pause_button(page).click()
+    wait_until(lambda: not app.model.paused)
+    expect(pause_button(page)).to_have_text("Pause")
+    wait_until(lambda: browser_points(page) >= frozen + 5)
+
+
+def test_reset_empties_the_line_and_restarts_at_step_one(served_app, open_page):
+    page = open_page(served_app.url + FAST)
+    app = served_app.app()
+    wait_until(lambda: browser_points(page) >= 10)
+    pause_button(page).click()
+    wait_until(lambda: app.model.paused)
+    page.locator("button", has_text="Reset").click()
+    wait_until(lambda: browser_points(page) == 0)
+    assert len(app.stream.path()[0]) == 0
+    pause_button(page).click()
+    wait_until(lambda: browser_points(page) >= 3)
+    assert browser_path(page)["x"][:3] == [1, 2, 3]
+
+
+def test_pong_counter_and_round_trip_time_update(served_app, open_page):
+    page = open_page(served_app.url)
+    pong = page.locator(".pong")
+    wait_until(lambda: int(pong.get_attribute("data-pong") or -1) >= 0, timeout=5)
+    first = int(pong.get_attribute("data-pong"))
+    wait_until(lambda: int(pong.get_attribute("data-pong")) >= first + 2, timeout=5)
+    rtt = float(pong.get_attribute("data-rtt"))
+    assert 0 < rtt < 1000
+    assert re.fullmatch(r"pong: \d+ · round trip: \d+\.\d ms", pong.inner_text())
+    assert served_app.app().ping.pongs >= 3
+
+
+def test_pausing_one_tab_does_not_pause_another(served_app, open_page):
+    first = open_page(served_app.url + FAST)
+    second = open_page(served_app.url + FAST)
+    first_app, second_app = served_app.app(0), served_app.app(1)
+    pause_button(first).click()
+    wait_until(lambda: first_app.model.paused)
+    assert not second_app.model.paused
+    expect(pause_button(second)).to_have_text("Pause")
+    hold_still(first, 0.5)
+    grown = browser_points(second)
+    wait_until(lambda: browser_points(second) >= grown + 5)
+
+
+def test_invalid_query_value_is_shown_and_replaced_in_the_url(served_app, open_page):
+    page = open_page(served_app.url + "?variance=abc&batch=2")
+    expect(page.get_by_text("Ignored variance='abc' from the URL")).to_be_visible()
+    wait_until(lambda: _assert_in("variance=1.0&", query_string(page) + "&"))
+    assert "batch=2&" in query_string(page) + "&"
+    assert served_app.app().model.batch == 2
+
+
+def test_screenshot_for_the_readme(served_app, open_page):
+    page = open_page(served_app.url + "?period=100&batch=5&seed=7")
+    wait_until(lambda: browser_points(page) >= 300, timeout=15)
+    wait_until(lambda: page.locator(".pong").get_attribute("data-pong") is not None)
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 10_000

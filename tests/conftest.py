@@ -1,0 +1,65 @@
+"""Fixtures shared by all test folders."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import panel as pn
+import pytest
+from bokeh.settings import settings as bokeh_settings
+
+from brownian_panel import BrownianApp
+from brownian_panel.app import TITLE
+
+from .helpers import free_port, port_open, wait_until
+
+
+@dataclass
+class ServedApp:
+    """A running in-process server of the app and every ``BrownianApp`` it has built."""
+
+    url: str
+    apps: list[BrownianApp] = field(default_factory=list)
+
+    def app(self, index: int = -1, timeout: float = 10.0) -> BrownianApp:
+        wait_until(lambda: len(self.apps) > (index if index >= 0 else -index - 1), timeout)
+        return self.apps[index]
+
+
+@pytest.fixture
+def served_app():
+    """The app served by Panel's server on a free loopback port, stopped after the test.
+
+    Sessions whose client went away are destroyed after about a second (Bokeh's default is
+    up to 30 s), so tests can observe the release.
+    """
+    port = free_port()
+    served = ServedApp(url=f"http://127.0.0.1:{port}/brownian")
+
+    def new_session_app() -> BrownianApp:
+        app = BrownianApp()
+        served.apps.append(app)
+        return app
+
+    bokeh_settings.resources.set_value("server")  # as under `panel serve`: no CDN
+    server = pn.serve(
+        {"brownian": new_session_app}, port=port, address="127.0.0.1",
+        websocket_origin=[f"127.0.0.1:{port}"], show=False, threaded=True, start=True,
+        title=TITLE, check_unused_sessions_milliseconds=200,
+        unused_session_lifetime_milliseconds=500,
+    )
+    wait_until(lambda: port_open(port))
+    try:
+        yield served
+    finally:
+        server.stop()
+        server.join(timeout=10)
+        bokeh_settings.resources.unset_value()
+
+
+@pytest.fixture
+def log_records(caplog):
+    """Captured log records of the brownian_panel loggers at WARNING and above."""
+    caplog.set_level(logging.WARNING, logger="brownian_panel")
+    return caplog

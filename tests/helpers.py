@@ -1,0 +1,123 @@
+"""Helpers shared by the tests: polling, free ports, an in-process server, a live client."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bokeh.client import ClientSession, pull_session
+from bokeh.models import ColumnDataSource
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    """True if something accepts TCP connections on 127.0.0.1:port."""
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll ``condition`` until it returns a truthy value without raising ``AssertionError``.
+
+    Returns that value; on timeout re-raises the last ``AssertionError`` or fails with a message.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = condition()
+            if result:
+                return result
+            last_error: AssertionError | None = None
+        except AssertionError as error:
+            last_error = error
+        if time.monotonic() > deadline:
+            if last_error is not None:
+                raise last_error
+            raise AssertionError(f"condition {condition!r} still false after {timeout} s")
+        time.sleep(interval)
+
+
+def run_in_session(app, action: Callable[[], Any], timeout: float = 10.0) -> None:
+    """Run ``action`` on the server's IOLoop, holding the app's document lock, and wait for it.
+
+    Changing a served app from the test thread would touch its Bokeh document without the lock.
+    """
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            action()
+        finally:
+            done.set()
+
+    app.stream.source.document.add_next_tick_callback(run)
+    assert done.wait(timeout), f"the session did not run {action!r} within {timeout} s"
+
+
+def path_source(document) -> ColumnDataSource:
+    """The ColumnDataSource holding the path (columns x and y) in a Bokeh document."""
+    sources = [model for model in document.models
+               if isinstance(model, ColumnDataSource) and set(model.data) == {"x", "y"}]
+    assert len(sources) == 1, f"expected one path source, found {len(sources)}"
+    return sources[0]
+
+
+class LiveClient:
+    """A ``bokeh.client`` session whose document keeps receiving the server's updates.
+
+    ``bokeh.client`` only applies incoming patches while its IOLoop runs, so the loop runs in a
+    thread of its own until ``close()``.
+    """
+
+    def __init__(self, url: str, arguments: dict[str, str] | None = None):
+        self.session: ClientSession | None = None
+        self._connect_error: BaseException | None = None
+        connected = threading.Event()
+
+        def run() -> None:
+            # Connect and loop in one thread: its IOLoop must not meet another running loop
+            # (Playwright's sync API keeps one running in the main thread).
+            try:
+                self.session = pull_session(url=url, arguments=arguments)
+            except BaseException as error:  # reported in the main thread below
+                self._connect_error = error
+                return
+            finally:
+                connected.set()
+            self.session._connection.loop_until_closed()
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        assert connected.wait(timeout=20), "client did not connect within 20 s"
+        if self._connect_error is not None:
+            raise self._connect_error
+        self.source = path_source(self.session.document)
+
+    @property
+    def points(self) -> int:
+        return len(self.source.data["x"])
+
+    def set_property(self, model, name: str, value) -> None:
+        """Change a property of a model of the client document, as a browser patch would."""
+        self.session._connection.io_loop.add_callback(setattr, model, name, value)
+
+    def close(self) -> None:
+        self.session._connection.io_loop.add_callback(self.session.close)
+        self._thread.join(timeout=10)
+        assert not self._thread.is_alive(), "client loop did not stop"
+
+    def __enter__(self) -> LiveClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

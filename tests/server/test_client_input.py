@@ -1,0 +1,67 @@
+"""Values sent by a client over the WebSocket: refused when out of bounds, never fatal."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from bokeh.models import Slider, Spinner
+
+from ..helpers import LiveClient, wait_until
+
+
+def _slider(client: LiveClient) -> Slider:
+    return client.session.document.select_one({"type": Slider, "title": "Variance"})
+
+
+def _spinner(client: LiveClient, title: str) -> Spinner:
+    return client.session.document.select_one({"type": Spinner, "title": title})
+
+
+@pytest.mark.parametrize("bad", [-1.0, 3.0, 1e308])
+def test_out_of_range_variance_is_refused_logged_and_pushed_back(served_app, log_records, bad):
+    with LiveClient(served_app.url, {"period": "50"}) as client:
+        app = served_app.app()
+        slider = _slider(client)
+        wait_until(lambda: client.points >= 2)
+        client.set_property(slider, "value", bad)
+        wait_until(lambda: any(f"rejected variance={bad!r} from client" in r.getMessage()
+                               for r in log_records.records))
+        assert app.model.variance == 1.0
+        wait_until(lambda: slider.value == 1.0)  # the sender sees the valid value again
+        grown = client.points
+        wait_until(lambda: client.points >= grown + 3)  # and keeps streaming
+        errors = [r.getMessage() for r in log_records.records if r.levelno >= logging.ERROR]
+        assert errors == [], "a refused value must not log an error or traceback"
+
+
+def test_valid_variance_from_client_reaches_the_model(served_app):
+    with LiveClient(served_app.url) as client:
+        app = served_app.app()
+        client.set_property(_slider(client), "value", 0.3)
+        wait_until(lambda: app.model.variance == pytest.approx(0.3))
+
+
+@pytest.mark.parametrize(("title", "bad", "kept"), [
+    ("Period (ms)", 0, 500), ("Period (ms)", -5, 500),
+    ("Window (points)", 10**12, 10_000), ("Points per update", 10**9, 1),
+])
+def test_out_of_range_integers_are_refused(served_app, log_records, title, bad, kept):
+    with LiveClient(served_app.url) as client:
+        app = served_app.app()
+        spinner = _spinner(client, title)
+        client.set_property(spinner, "value", bad)
+        wait_until(lambda: any("from client" in r.getMessage() for r in log_records.records))
+        assert getattr(app.model, {"Period (ms)": "period", "Window (points)": "window",
+                                   "Points per update": "batch"}[title]) == kept
+        wait_until(lambda: spinner.value == kept)
+
+
+def test_refused_value_in_one_session_leaves_another_alone(served_app):
+    with LiveClient(served_app.url, {"period": "50"}) as attacker, \
+            LiveClient(served_app.url, {"period": "50", "variance": "0.5"}) as bystander:
+        attacker.set_property(_slider(attacker), "value", 5.0)
+        victim_app = served_app.app(1)
+        grown = bystander.points
+        wait_until(lambda: bystander.points >= grown + 5)
+        assert victim_app.model.variance == 0.5

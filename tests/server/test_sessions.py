@@ -1,0 +1,94 @@
+"""The real app on a real server, driven by bokeh.client sessions."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+
+from ..helpers import LiveClient, run_in_session, wait_until
+
+
+def test_session_sees_the_path_grow(served_app):
+    with LiveClient(served_app.url, {"period": "50"}) as client:
+        wait_until(lambda: client.points >= 5)
+        first = client.points
+        wait_until(lambda: client.points >= first + 5)
+        x = np.asarray(client.source.data["x"])
+        assert np.all(np.diff(x) == 1), "x must be consecutive steps"
+
+
+def test_client_holds_the_points_the_server_streamed(served_app):
+    with LiveClient(served_app.url, {"period": "50", "batch": "7"}) as client:
+        app = served_app.app()
+        wait_until(lambda: client.points >= 21)
+        run_in_session(app, lambda: app.model.param.update(paused=True))
+        server_x, server_y = app.stream.path()
+        wait_until(lambda: client.points == len(server_x))
+        np.testing.assert_array_equal(client.source.data["x"], server_x)
+        np.testing.assert_allclose(client.source.data["y"], server_y)
+
+
+def test_two_sessions_have_independent_paths_and_state(served_app):
+    with LiveClient(served_app.url, {"period": "50"}) as first, \
+            LiveClient(served_app.url, {"period": "50", "variance": "0.5"}) as second:
+        wait_until(lambda: first.points >= 10 and second.points >= 10)
+        first_app, second_app = served_app.apps
+        assert first_app.model is not second_app.model
+        assert (first_app.model.variance, second_app.model.variance) == (1.0, 0.5)
+        run_in_session(first_app, lambda: first_app.model.param.update(paused=True))
+        frozen = first.points
+        grown = second.points
+        wait_until(lambda: second.points >= grown + 5)
+        assert first.points == frozen
+        n = min(first.points, second.points)
+        assert not np.allclose(first.source.data["y"][:n], second.source.data["y"][:n])
+
+
+def test_query_string_sets_the_model(served_app):
+    arguments = {"variance": "0.5", "period": "100", "batch": "10", "window": "20000",
+                 "seed": "7"}
+    with LiveClient(served_app.url, arguments):
+        model = served_app.app().model
+        assert (model.variance, model.period, model.batch, model.window, model.seed) == \
+            (0.5, 100, 10, 20000, 7)
+
+
+def test_invalid_query_values_keep_defaults_and_are_shown(served_app, log_records):
+    arguments = {"variance": "abc", "period": "0", "window": str(10**12), "batch": "5"}
+    with LiveClient(served_app.url, arguments):
+        app = served_app.app()
+        assert (app.model.variance, app.model.period, app.model.window) == (1.0, 500, 10_000)
+        assert app.model.batch == 5
+        assert app.url_errors.visible
+        for name in ("variance", "period", "window"):
+            assert f"Ignored {name}=" in app.url_errors.object
+        rejected = [r.getMessage() for r in log_records.records if "from the URL" in r.getMessage()]
+        assert len(rejected) == 3, rejected
+
+
+def test_url_errors_are_escaped(served_app):
+    with LiveClient(served_app.url, {"variance": "<img src=x onerror=alert(1)>"}):
+        app = served_app.app()
+        assert "<img" not in app.url_errors.object
+        assert "&lt;img" in app.url_errors.object
+
+
+def test_closing_a_session_stops_its_callback_and_releases_it(served_app):
+    with LiveClient(served_app.url, {"period": "50"}) as client:
+        wait_until(lambda: client.points >= 3)
+        app = served_app.apps.pop()
+        assert app.stream.running and app.stream.updates > 0
+        released = {"app": weakref.ref(app), "stream": weakref.ref(app.stream),
+                    "model": weakref.ref(app.model), "source": weakref.ref(app.stream.source)}
+        del app
+    # A scheduled callback would keep its stream reachable: being collected proves it stopped.
+    wait_until(lambda: _collected(released), timeout=15)
+
+
+def _collected(refs: dict[str, weakref.ref]) -> bool:
+    gc.collect()
+    alive = [name for name, ref in refs.items() if ref() is not None]
+    assert alive == [], f"still alive after the session ended: {alive}"
+    return True
