@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import panel as pn
 import pytest
@@ -13,6 +16,9 @@ from brownian_panel import BrownianApp
 from brownian_panel.app import TITLE
 
 from .helpers import free_port, port_open, wait_until
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
 
 
 @dataclass
@@ -63,3 +69,30 @@ def log_records(caplog):
     """Captured log records of the brownian_panel loggers at WARNING and above."""
     caplog.set_level(logging.WARNING, logger="brownian_panel")
     return caplog
+
+
+@pytest.fixture
+def start_process():
+    """Starts a server command on a free loopback port; stops it (by PID) after the test.
+
+    Call it with a function of the port that returns the command; it returns the base URL once
+    the port accepts connections.
+    """
+    processes: list[subprocess.Popen] = []
+
+    def start(command_for_port, timeout: float = 60.0) -> str:
+        port = free_port()
+        process = subprocess.Popen(command_for_port(port), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, cwd=REPO_ROOT)
+        processes.append(process)
+        wait_until(lambda: process.poll() is None and port_open(port), timeout=timeout)
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from ..conftest import PYTHON
 from ..helpers import wait_until
 from .conftest import browser_path, browser_points
 
@@ -142,3 +143,13 @@ def test_screenshot_for_the_readme(served_app, open_page):
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_panel_serve_page_streams_offline(start_process, open_page):
+    base = start_process(lambda port: [
+        PYTHON, "-m", "panel", "serve", "apps/brownian.py", "--port", str(port),
+        "--address", "127.0.0.1"])
+    page = open_page(f"{base}/brownian?period=50")
+    assert page.title() == "Brownian motion"
+    wait_until(lambda: browser_points(page) >= 5)
+    assert page.external_requests == []

@@ -1,0 +1,83 @@
+"""PathStream without a server: ticks, rollover, pause, reset, errors, release."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from brownian_panel import BrownianMotion, PathStream
+
+
+@pytest.fixture
+def stream():
+    driver = PathStream(BrownianMotion(seed=3, batch=4, window=10))
+    yield driver
+    driver.release()
+
+
+def test_tick_streams_only_the_new_points(stream):
+    stream.tick()
+    stream.tick()
+    x, y = stream.path()
+    np.testing.assert_array_equal(x, np.arange(1, 9))
+    assert y[-1] == stream.model.position
+    assert stream.updates == 2
+
+
+def test_window_bounds_the_source(stream):
+    for _ in range(10):
+        stream.tick()
+    x, _ = stream.path()
+    np.testing.assert_array_equal(x, np.arange(31, 41))
+
+
+def test_smaller_window_applies_on_the_next_update(stream):
+    for _ in range(3):
+        stream.tick()
+    stream.model.window = 10
+    stream.model.batch = 1
+    stream.tick()
+    assert len(stream.path()[0]) == 10
+
+
+def test_paused_model_does_not_grow(stream):
+    stream.tick()
+    stream.model.paused = True
+    stream.tick()
+    assert len(stream.path()[0]) == 4 and stream.updates == 1
+
+
+def test_reset_empties_the_source(stream):
+    stream.tick()
+    stream.model.reset()
+    assert len(stream.path()[0]) == 0
+    stream.tick()
+    assert stream.path()[0][0] == 1
+
+
+def test_error_in_an_update_is_logged_and_the_next_tick_streams(stream, caplog, monkeypatch):
+    caplog.set_level(logging.ERROR, logger="brownian_panel")
+    original = stream.model.advance
+    calls = iter([RuntimeError("numeric trouble")])
+
+    def failing_once():
+        error = next(calls, None)
+        if error is not None:
+            raise error
+        return original()
+
+    monkeypatch.setattr(stream.model, "advance", failing_once)
+    stream.tick()
+    assert "update 1 failed" in caplog.text and "numeric trouble" in caplog.text
+    stream.tick()
+    assert len(stream.path()[0]) == 4 and stream.updates == 1
+
+
+def test_release_stops_following_the_model(stream):
+    stream.tick()
+    stream.release()
+    assert len(stream.path()[0]) == 0
+    stream.model.reset()  # no watcher left: nothing to clear, nothing raised
+    assert not stream.running
