@@ -17,6 +17,11 @@ from brownian_panel.app import TITLE
 
 from .helpers import free_port, port_open, wait_until
 
+# Serve Bokeh and Panel assets from the server, as `panel serve` does, for the whole run: Panel
+# resolves (and keeps) component stylesheet URLs when components are first made, so setting it
+# per server would come too late after a unit test has made one.
+bokeh_settings.resources.set_value("server")
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
@@ -48,7 +53,6 @@ def served_app():
         served.apps.append(app)
         return app
 
-    bokeh_settings.resources.set_value("server")  # as under `panel serve`: no CDN
     server = pn.serve(
         {"brownian": new_session_app}, port=port, address="127.0.0.1",
         websocket_origin=[f"127.0.0.1:{port}"], show=False, threaded=True, start=True,
@@ -61,7 +65,6 @@ def served_app():
     finally:
         server.stop()
         server.join(timeout=10)
-        bokeh_settings.resources.unset_value()
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""On-demand measurements of brownian_panel (not run by the tests)."""
