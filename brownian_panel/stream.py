@@ -5,6 +5,10 @@ it asks the model for one update and streams only those points (``source.stream`
 ``rollover=window``), so the cost of an update does not grow with the path and memory stays
 bounded in the server and the browser. It follows the model: a new ``period`` reschedules the
 callback, a new ``run`` (reset, new seed) empties the source.
+
+In a server session the callback is Bokeh's own ``Document.add_periodic_callback`` (cheaper than
+Panel's, which also does busy-indicator bookkeeping, and rescheduled reliably when the period
+changes); elsewhere (a notebook) it is Panel's ``PeriodicCallback`` on the running asyncio loop.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import panel as pn
 import param
+from bokeh.document import Document
 from bokeh.models import ColumnDataSource
+from bokeh.server.callbacks import SessionCallback
 from panel.io.callbacks import PeriodicCallback
 
 from .model import BrownianMotion
@@ -37,7 +44,10 @@ class PathStream(param.Parameterized):
     def __init__(self, model: BrownianMotion, **params):
         params.setdefault("source", ColumnDataSource(data=_empty_path()))
         super().__init__(model=model, **params)
-        self._callback: PeriodicCallback | None = None
+        doc = pn.state.curdoc
+        #: The server session's document, or None in a notebook or plain Python.
+        self._doc: Document | None = doc if doc is not None and doc.session_context else None
+        self._callback: PeriodicCallback | SessionCallback | None = None
         #: Number of updates streamed since the driver was created.
         self.updates = 0
         self._watchers = [
@@ -48,22 +58,29 @@ class PathStream(param.Parameterized):
     @property
     def running(self) -> bool:
         """True while the periodic callback is scheduled."""
-        return self._callback is not None and self._callback.running
+        return self._callback is not None
 
     def start(self) -> None:
         """Schedule the periodic callback (no-op if already running)."""
-        if self.running:
+        if self._callback is not None:
             return
-        self._callback = PeriodicCallback(
-            callback=self.tick, period=self.model.period, log=False, background=True,
-        )
-        self._callback.start()
+        if self._doc is not None:
+            # Bokeh's own callback: runs with the document locked, removed when the session ends.
+            self._callback = self._doc.add_periodic_callback(self.tick, self.model.period)
+        else:
+            # Notebook or plain Python: Panel's callback on the running asyncio loop.
+            self._callback = PeriodicCallback(
+                callback=self.tick, period=self.model.period, log=False, background=True,
+            )
+            self._callback.start()
 
     def stop(self) -> None:
         """Stop the periodic callback; the points already streamed stay in the source."""
-        if self._callback is not None:
-            self._callback.stop()
-            self._callback = None
+        callback, self._callback = self._callback, None
+        if isinstance(callback, PeriodicCallback):
+            callback.stop()
+        elif callback is not None and callback in self._doc.session_callbacks:
+            self._doc.remove_periodic_callback(callback)
 
     def release(self) -> None:
         """Stop for good: stop the callback, stop following the model, drop the points."""
@@ -97,7 +114,8 @@ class PathStream(param.Parameterized):
 
     def _reschedule(self, event: param.parameterized.Event) -> None:
         if self._callback is not None:
-            self._callback.period = event.new
+            self.stop()
+            self.start()
 
     def _clear(self, event: param.parameterized.Event) -> None:
         self.source.data = _empty_path()

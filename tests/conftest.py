@@ -42,8 +42,9 @@ class ServedApp:
 def served_app():
     """The app served by Panel's server on a free loopback port, stopped after the test.
 
-    Sessions whose client went away are destroyed after about a second (Bokeh's default is
-    up to 30 s), so tests can observe the release.
+    Sessions without a connection are destroyed after 3 to 3.5 s (Bokeh's default is up to
+    32 s), so tests can observe the release. Much shorter would destroy a page's session before
+    its browser opened the WebSocket, and the WebSocket would then make a second session.
     """
     port = free_port()
     served = ServedApp(url=f"http://127.0.0.1:{port}/brownian")
@@ -56,8 +57,8 @@ def served_app():
     server = pn.serve(
         {"brownian": new_session_app}, port=port, address="127.0.0.1",
         websocket_origin=[f"127.0.0.1:{port}"], show=False, threaded=True, start=True,
-        title=TITLE, check_unused_sessions_milliseconds=200,
-        unused_session_lifetime_milliseconds=500,
+        title=TITLE, check_unused_sessions_milliseconds=500,
+        unused_session_lifetime_milliseconds=3000,
     )
     wait_until(lambda: port_open(port))
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from urllib.parse import urlsplit
 
@@ -46,6 +47,8 @@ def open_page(browser):
     def open_(url: str):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(context)
+        # Nothing may leave the machine: such requests are recorded, and refused at once.
+        context.route(_NOT_LOOPBACK, lambda route: route.abort())
         page = context.new_page()
         page.external_requests = []
         page.on("request", lambda request: _record_external(page, request.url))
@@ -57,6 +60,9 @@ def open_page(browser):
     yield open_
     for context in contexts:
         context.close()
+
+
+_NOT_LOOPBACK = re.compile(r"^(?!https?://(127\.0\.0\.1|localhost|\[::1\])[:/])[a-z]+://")
 
 
 def _record_external(page, url: str) -> None:

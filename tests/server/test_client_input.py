@@ -65,3 +65,14 @@ def test_refused_value_in_one_session_leaves_another_alone(served_app):
         grown = bystander.points
         wait_until(lambda: bystander.points >= grown + 5)
         assert victim_app.model.variance == 0.5
+
+
+def test_new_period_from_client_reschedules_the_stream(served_app):
+    with LiveClient(served_app.url, {"period": "2000"}) as client:
+        app = served_app.app()
+        wait_until(lambda: client.points >= 1, timeout=5)
+        client.set_property(_spinner(client, "Period (ms)"), "value", 50)
+        wait_until(lambda: app.model.period == 50)
+        start = client.points
+        # 30 more points within 5 s is impossible at one update per 2 s.
+        wait_until(lambda: client.points >= start + 30, timeout=5)
