@@ -77,9 +77,11 @@ class BrownianApp(Viewer):
         return self._layout
 
     def release(self) -> None:
-        """Stop streaming and drop the path; the app stays displayed but frozen."""
+        """Stop streaming and drop the path; the app stays displayed but frozen. Idempotent."""
         self.stream.release()
-        self.model.param.unwatch(self._pause_watcher)
+        if self._pause_watcher is not None:
+            self.model.param.unwatch(self._pause_watcher)
+            self._pause_watcher = None
         if self._url_sync is not None:
             self._url_sync.stop()
 

@@ -81,3 +81,14 @@ def test_release_stops_following_the_model(stream):
     assert len(stream.path()[0]) == 0
     stream.model.reset()  # no watcher left: nothing to clear, nothing raised
     assert not stream.running
+
+
+def test_app_release_is_idempotent_and_stops_following_the_model():
+    from brownian_panel import BrownianApp
+
+    app = BrownianApp(model=BrownianMotion(seed=1))
+    app.release()
+    app.release()
+    assert not app.stream.running
+    app.model.paused = True
+    assert app.pause_button.label == "Pause"  # no longer follows the model
