@@ -4,10 +4,9 @@ At session start each known query value is applied on its own; a refused one kee
 and is reported. Afterwards the query string is rewritten in the browser (with
 ``history.replaceState``) from the model whenever a recorded parameter changes.
 
-Panel's ``Location.sync`` is not used: it applies the whole query at once (one refused value
-and there is no telling which), its browser side pushes a history entry for every change and
-(Panel 1.9) holds URL updates until the document reports idle, and the browser's initial query
-overwrites the corrected one, so a refused value stayed in the URL.
+Panel's ``Location.sync`` is not used: it applies the whole query in one ``param.update`` (its
+error hook gets all values, not the refused one), and its browser side (Panel 1.9) pushes a
+history entry for every change and holds URL updates until the document reports idle.
 """
 
 from __future__ import annotations
