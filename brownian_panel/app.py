@@ -45,7 +45,8 @@ class BrownianApp(Viewer):
         the URL following the controls.""")
 
     def __init__(self, **params):
-        params.setdefault("model", BrownianMotion())
+        if params.get("model") is None:
+            params["model"] = BrownianMotion()
         super().__init__(**params)
         model = self.model
         self.stream = PathStream(model)

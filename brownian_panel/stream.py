@@ -42,7 +42,8 @@ class PathStream(param.Parameterized):
         The data source the plot draws, with columns x (step) and y (position).""")
 
     def __init__(self, model: BrownianMotion, **params):
-        params.setdefault("source", ColumnDataSource(data=_empty_path()))
+        if params.get("source") is None:
+            params["source"] = ColumnDataSource(data=_empty_path())
         super().__init__(model=model, **params)
         doc = pn.state.curdoc
         #: The server session's document, or None in a notebook or plain Python.
