@@ -111,6 +111,11 @@ class LiveClient:
         """Change a property of a model of the client document, as a browser patch would."""
         self.session._connection.io_loop.add_callback(setattr, model, name, value)
 
+    def send_event(self, event) -> None:
+        """Send a Bokeh event to the server, as BokehJS sends a browser event."""
+        self.session._connection.io_loop.add_callback(
+            self.session.document.callbacks.send_event, event)
+
     def close(self) -> None:
         self.session._connection.io_loop.add_callback(self.session.close)
         self._thread.join(timeout=10)

@@ -61,6 +61,16 @@ def test_line_grows(served_app, open_page):
     assert np.all(np.diff(x) == 1)
 
 
+def test_browser_keeps_only_the_window(served_app, open_page):
+    page = open_page(served_app.url + "?period=50&batch=20&window=50")
+    app = served_app.app()
+    wait_until(lambda: app.stream.updates >= 10)
+    assert len(app.stream.path()[0]) == 50
+    wait_until(lambda: browser_points(page) == 50)
+    x = browser_path(page)["x"]
+    assert x == list(range(int(x[0]), int(x[0]) + 50))
+
+
 def test_variance_slider_changes_readout_server_model_and_url(served_app, open_page):
     page = open_page(served_app.url + FAST)
     app = served_app.app()

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 from bokeh.models import Slider, Spinner
+from panel.models.esm import DataEvent
 
 from ..helpers import LiveClient, wait_until
 
@@ -76,3 +77,34 @@ def test_new_period_from_client_reschedules_the_stream(served_app):
         start = client.points
         # 30 more points within 5 s is impossible at one update per 2 s.
         wait_until(lambda: client.points >= start + 30, timeout=5)
+
+
+def _ping_model(client: LiveClient):
+    """The ping component's Bokeh model (the one whose ``data`` holds PingPong's parameters)."""
+    models = [m for m in client.session.document.models
+              if type(getattr(m, "data", None)).__name__.startswith("PingPong")]
+    assert len(models) == 1
+    return models[0]
+
+
+@pytest.mark.parametrize("message", [
+    "ping", {"ping": "7"}, {"ping": -1}, {"ping": 2**80}, {"ping": 1.5}, {"ping": {"a": [1]}},
+    ["ping", 1], None,
+])
+def test_malformed_ping_over_the_websocket_is_ignored(served_app, log_records, message):
+    with LiveClient(served_app.url, {"period": "50"}) as client:
+        app = served_app.app()
+        client.send_event(DataEvent(model=_ping_model(client), data=message))
+        wait_until(lambda: any("ignored malformed ping" in r.getMessage()
+                               for r in log_records.records))
+        assert app.ping.pongs == 0
+        grown = client.points
+        wait_until(lambda: client.points >= grown + 3)
+
+
+def test_well_formed_ping_over_the_websocket_is_answered(served_app):
+    with LiveClient(served_app.url) as client:
+        app = served_app.app()
+        client.send_event(DataEvent(model=_ping_model(client), data={"ping": 41}))
+        wait_until(lambda: app.ping.last_ping == 41)
+        assert app.ping.pongs == 1
