@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..conftest import PYTHON
-from ..helpers import wait_until
+from ..helpers import run_in_session, wait_until
 from .conftest import browser_path, browser_points
 
 pytestmark = pytest.mark.browser
@@ -69,6 +69,20 @@ def test_browser_keeps_only_the_window(served_app, open_page):
     wait_until(lambda: browser_points(page) == 50)
     x = browser_path(page)["x"]
     assert x == list(range(int(x[0]), int(x[0]) + 50))
+
+
+def test_browser_and_server_agree_across_small_and_large_batches(served_app, open_page):
+    page = open_page(served_app.url + "?period=50&batch=3")
+    app = served_app.app()
+    wait_until(lambda: browser_points(page) >= 9)
+    run_in_session(app, lambda: app.model.param.update(batch=40))  # JSON numbers -> binary
+    wait_until(lambda: browser_points(page) >= 200)
+    run_in_session(app, lambda: app.model.param.update(paused=True))
+    server_x, server_y = app.stream.path()
+    wait_until(lambda: browser_points(page) == len(server_x))
+    shown = browser_path(page)
+    np.testing.assert_array_equal(shown["x"], server_x)
+    np.testing.assert_allclose(shown["y"], server_y)
 
 
 def test_variance_slider_changes_readout_server_model_and_url(served_app, open_page):

@@ -6,6 +6,7 @@ import logging
 
 import numpy as np
 import pytest
+from bokeh.models import ColumnDataSource
 
 from brownian_panel import BrownianMotion, PathStream
 
@@ -92,3 +93,20 @@ def test_app_release_is_idempotent_and_stops_following_the_model():
     assert not app.stream.running
     app.model.paused = True
     assert app.pause_button.label == "Pause"  # no longer follows the model
+
+
+@pytest.mark.parametrize(("batch", "wire_type"), [(1, list), (16, list), (17, np.ndarray),
+                                                  (1000, np.ndarray)])
+def test_small_updates_go_as_json_numbers_large_ones_as_binary(batch, wire_type, monkeypatch):
+    stream = PathStream(BrownianMotion(seed=1, batch=batch))
+    sent = []
+    original = ColumnDataSource.stream
+
+    def recording_stream(source, data, rollover=None):
+        sent.append(data)
+        return original(source, data, rollover)
+
+    monkeypatch.setattr(ColumnDataSource, "stream", recording_stream)
+    stream.tick()
+    assert all(isinstance(column, wire_type) for column in sent[0].values())
+    np.testing.assert_array_equal(stream.path()[0], np.arange(1, batch + 1))

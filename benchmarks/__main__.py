@@ -1,0 +1,123 @@
+"""`python -m benchmarks`: brownian_panel beside its baselines, side by side, on loopback.
+
+    python -m benchmarks [--sessions 20] [--period 100] [--seconds 15] [--rounds 3]
+                         [--out benchmarks/results] [--smoke]
+
+Each round starts every variant in turn (ours, the Panel docs idiom, plain Bokeh), drives it
+with the same headless `bokeh.client` sessions (one point per update), and stops it; medians
+over rounds are reported with ratios. Then, for brownian_panel only: bytes per update at
+batch 1, 10 and 1,000, and RSS per idle session. Writes results.json and results.md.
+`--smoke` is a seconds-long run that checks the harness works (used by the tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from pathlib import Path
+
+import bokeh
+import panel
+
+from .harness import VARIANTS, measure_idle_memory, measure_streaming, median, running
+
+
+def machine() -> dict:
+    return {
+        "cores": os.cpu_count(),
+        "ram_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(), "panel": panel.__version__,
+        "bokeh": bokeh.__version__,
+    }
+
+
+def run(options: argparse.Namespace) -> dict:
+    variants = {name: VARIANTS[name] for name in options.variants}
+    rounds: dict[str, list[dict]] = {name: [] for name in variants}
+    first_page: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(options.rounds):
+        for name, variant in variants.items():
+            with running(variant) as server:
+                first_page[name].append(server.first_page_s)
+                rounds[name].append(measure_streaming(
+                    server, options.sessions, options.period, options.seconds))
+    streaming = {
+        name: {
+            "cpu_ms_per_session_update": median([r["cpu_ms_per_session_update"] for r in runs]),
+            "server_cpu_percent": median([r["server_cpu_percent"] for r in runs]),
+            "bytes_per_update": median([r["bytes_per_update"] for r in runs]),
+            "first_page_s": round(median(first_page[name]), 3),
+            "rounds": runs,
+        }
+        for name, runs in rounds.items()
+    }
+    ours = streaming["brownian_panel"]["cpu_ms_per_session_update"]
+    ratios = {f"{name}_over_ours": round(result["cpu_ms_per_session_update"] / ours, 2)
+              for name, result in streaming.items() if name != "brownian_panel"}
+    with running(VARIANTS["brownian_panel"]) as server:
+        wire = [measure_streaming(server, 1, options.period, options.wire_seconds, batch=batch)
+                for batch in options.batches]
+        memory = measure_idle_memory(server, options.idle_sessions)
+    return {"machine": machine(), "options": vars(options) | {"out": str(options.out)},
+            "streaming": streaming, "cpu_ratios": ratios, "bytes_per_update": wire,
+            "idle_memory": memory}
+
+
+def markdown(result: dict) -> str:
+    m, o = result["machine"], result["options"]
+    lines = [
+        f"Machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, Python {m['python']}, "
+        f"Panel {m['panel']}, Bokeh {m['bokeh']}.",
+        f"Load: {o['sessions']} headless `bokeh.client` sessions per server, one point every "
+        f"{o['period']} ms, {o['seconds']} s per measurement, median of {o['rounds']} rounds "
+        "(variants interleaved). Server CPU only; the clients run on the same 2 cores.",
+        "",
+        "| server | CPU ms per session-update | server CPU % of a core | bytes per update "
+        "| first page (s) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, r in result["streaming"].items():
+        lines.append(f"| {name} | {r['cpu_ms_per_session_update']:.3f} | "
+                     f"{r['server_cpu_percent']:.1f} | {r['bytes_per_update']:.0f} | "
+                     f"{r['first_page_s']:.2f} |")
+    lines += ["", "CPU per session-update, baseline / ours: " + ", ".join(
+        f"{k} = {v}" for k, v in result["cpu_ratios"].items()), "",
+        "| batch (points per update) | bytes per update | payload (2 columns x 8 bytes) |",
+        "|---|---|---|"]
+    for w in result["bytes_per_update"]:
+        lines.append(f"| {w['batch']} | {w['bytes_per_update']:.0f} | {16 * w['batch']} |")
+    mem = result["idle_memory"]
+    lines += ["", f"Idle sessions: {mem['sessions']} paused sessions added "
+              f"{mem['rss_per_idle_session_kib']:.0f} KiB of server RSS each "
+              f"({mem['rss_before_mib']} → {mem['rss_with_sessions_mib']} MiB).", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--period", type=int, default=100, help="ms between updates")
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS),
+                        help="servers to compare (brownian_panel is always needed)")
+    parser.add_argument("--smoke", action="store_true", help="a seconds-long harness check")
+    options = parser.parse_args()
+    options.batches = [1, 10, 1000]
+    options.wire_seconds = 3.0
+    options.idle_sessions = 20
+    if options.smoke:
+        options.sessions, options.seconds, options.rounds = 2, 1.5, 1
+        options.wire_seconds, options.idle_sessions = 1.0, 3
+    result = run(options)
+    options.out.mkdir(parents=True, exist_ok=True)
+    (options.out / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    (options.out / "results.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()

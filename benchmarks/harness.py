@@ -1,0 +1,207 @@
+"""Servers and headless load for the benchmarks: start a variant on loopback, drive it with
+`bokeh.client` sessions, measure server CPU, bytes on the wire and memory, stop everything."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bokeh.client import ClientSession, pull_session
+from bokeh.models import ColumnDataSource
+
+import brownian_panel  # noqa: F401  (registers Panel's and our Bokeh models for client documents)
+
+BASELINES = Path(__file__).with_name("baselines")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A server to measure: a name, how to start it on a port, and its app path."""
+
+    name: str
+    command: Callable[[int], list[str]]
+    path: str
+
+
+def _panel_serve(script: Path) -> Callable[[int], list[str]]:
+    return lambda port: [sys.executable, "-m", "panel", "serve", str(script), "--port", str(port),
+                         "--address", "127.0.0.1"]
+
+
+VARIANTS = {
+    "brownian_panel": Variant(
+        "brownian_panel",
+        lambda port: [sys.executable, "-m", "brownian_panel", "--port", str(port)], "brownian"),
+    "panel_docs_idiom": Variant(
+        "panel_docs_idiom", _panel_serve(BASELINES / "panel_idiom.py"), "panel_idiom"),
+    "plain_bokeh": Variant(
+        "plain_bokeh",
+        lambda port: [sys.executable, "-m", "bokeh", "serve", str(BASELINES / "plain_bokeh.py"),
+                      "--port", str(port), "--address", "127.0.0.1"], "plain_bokeh"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+@dataclass
+class Server:
+    variant: Variant
+    process: subprocess.Popen
+    url: str
+    first_page_s: float
+
+
+@contextlib.contextmanager
+def running(variant: Variant, timeout: float = 60.0) -> Iterator[Server]:
+    """The variant's server on a free loopback port, timed to its first page; always stopped."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/{variant.path}"
+    started = time.monotonic()
+    process = subprocess.Popen(variant.command(port), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{variant.name} exited with {process.returncode}")
+            try:
+                # The first page makes a session that ticks until cleanup: a fixed, small cost.
+                with urllib.request.urlopen(url + "?period=10000", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() - started > timeout:
+                    raise
+                time.sleep(0.05)
+        yield Server(variant, process, url, time.monotonic() - started)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class LoadClient:
+    """One headless session that applies every update and counts the bytes it receives."""
+
+    def __init__(self, url: str, arguments: dict[str, str]):
+        self.received_bytes = 0
+        self.session: ClientSession | None = None
+        ready = threading.Event()
+
+        def run() -> None:
+            try:
+                self.session = pull_session(url=url, arguments=arguments)
+                socket_ = self.session._connection._socket
+                read = socket_.read_message
+
+                async def counting_read(*args, **kwargs):
+                    fragment = await read(*args, **kwargs)
+                    if fragment is not None:
+                        self.received_bytes += len(fragment)
+                    return fragment
+
+                socket_.read_message = counting_read
+            finally:
+                ready.set()
+            self.session._connection.loop_until_closed()
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        if not ready.wait(30) or self.session is None:
+            raise RuntimeError(f"no session from {url}")
+        sources = [m for m in self.session.document.models
+                   if isinstance(m, ColumnDataSource) and set(m.data) == {"x", "y"}]
+        self.source = sources[0]
+
+    @property
+    def last_x(self) -> float:
+        x = self.source.data["x"]
+        return float(x[-1]) if len(x) else 0.0
+
+    def close(self) -> None:
+        self.session._connection.io_loop.add_callback(self.session.close)
+        self._thread.join(10)
+
+
+@contextlib.contextmanager
+def sessions(url: str, count: int, arguments: dict[str, str]) -> Iterator[list[LoadClient]]:
+    clients = [LoadClient(url, arguments) for _ in range(count)]
+    try:
+        yield clients
+    finally:
+        for client in clients:
+            client.close()
+
+
+def measure_streaming(server: Server, count: int, period_ms: int, seconds: float,
+                      batch: int = 1) -> dict:
+    """Server CPU per session-update and bytes per update with ``count`` sessions."""
+    arguments = {"period": str(period_ms)}
+    if server.variant.name == "brownian_panel":
+        arguments["batch"] = str(batch)
+    with sessions(server.url, count, arguments) as clients:
+        time.sleep(max(1.0, 3 * period_ms / 1000))  # every session has ticked
+        cpu0, wall0 = cpu_seconds(server.process.pid), time.monotonic()
+        x0 = [c.last_x for c in clients]
+        bytes0 = [c.received_bytes for c in clients]
+        time.sleep(seconds)
+        cpu = cpu_seconds(server.process.pid) - cpu0
+        wall = time.monotonic() - wall0
+        points = sum(c.last_x - x for c, x in zip(clients, x0, strict=True))
+        received = sum(c.received_bytes - b for c, b in zip(clients, bytes0, strict=True))
+    updates = points / batch
+    expected = count * wall * 1000 / period_ms
+    return {
+        "sessions": count, "period_ms": period_ms, "batch": batch, "seconds": round(wall, 2),
+        "updates": int(updates), "updates_expected": int(expected),
+        "server_cpu_percent": round(100 * cpu / wall, 1),
+        "cpu_ms_per_session_update": round(1000 * cpu / max(updates, 1), 3),
+        "bytes_per_update": round(received / max(updates, 1), 1),
+    }
+
+
+def measure_idle_memory(server: Server, count: int) -> dict:
+    """RSS added per open, paused session (brownian_panel only: `?paused=true`)."""
+    time.sleep(1.0)
+    before = rss_bytes(server.process.pid)
+    with sessions(server.url, count, {"paused": "true"}):
+        time.sleep(2.0)
+        during = rss_bytes(server.process.pid)
+    return {"sessions": count, "rss_before_mib": round(before / 2**20, 1),
+            "rss_with_sessions_mib": round(during / 2**20, 1),
+            "rss_per_idle_session_kib": round((during - before) / count / 1024, 1)}
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")

@@ -1,0 +1,28 @@
+"""The benchmark harness runs end to end and produces sane numbers (no timing thresholds)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from ..conftest import PYTHON, REPO_ROOT
+
+
+def test_benchmark_smoke_run_produces_sane_results(tmp_path):
+    completed = subprocess.run(
+        [PYTHON, "-m", "benchmarks", "--smoke", "--out", str(tmp_path)], cwd=REPO_ROOT,
+        capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads((tmp_path / "results.json").read_text())
+    assert (tmp_path / "results.md").read_text().startswith("Machine: ")
+    assert set(result["streaming"]) == {"brownian_panel", "panel_docs_idiom", "plain_bokeh"}
+    for name, streaming in result["streaming"].items():
+        run = streaming["rounds"][0]
+        assert run["updates"] > 0, f"{name} streamed nothing"
+        assert run["updates"] <= 1.5 * run["updates_expected"] + run["sessions"], name
+        assert streaming["cpu_ms_per_session_update"] > 0, name
+        assert streaming["bytes_per_update"] > 16, name
+        assert 0 < streaming["first_page_s"] < 60, name
+    for wire in result["bytes_per_update"]:
+        assert wire["bytes_per_update"] >= 16 * wire["batch"], wire
+    assert result["idle_memory"]["rss_with_sessions_mib"] > 0
