@@ -21,7 +21,14 @@ from pathlib import Path
 import bokeh
 import panel
 
-from .harness import VARIANTS, measure_idle_memory, measure_streaming, median, running
+from .harness import (
+    VARIANTS,
+    measure_churn,
+    measure_idle_memory,
+    measure_streaming,
+    median,
+    running,
+)
 
 
 def machine() -> dict:
@@ -60,9 +67,13 @@ def run(options: argparse.Namespace) -> dict:
         wire = [measure_streaming(server, 1, options.period, options.wire_seconds, batch=batch)
                 for batch in options.batches]
         memory = measure_idle_memory(server, options.idle_sessions)
+        # Twice: the first churn lifts RSS to the allocator's high-water mark for `wave`
+        # concurrent sessions; the second shows whether anything is still kept per session.
+        churn = [measure_churn(server, options.churn_sessions, options.churn_wave,
+                               settle_s=options.churn_settle_s) for _ in range(2)]
     return {"machine": machine(), "options": vars(options) | {"out": str(options.out)},
             "streaming": streaming, "cpu_ratios": ratios, "bytes_per_update": wire,
-            "idle_memory": memory}
+            "idle_memory": memory, "churn": churn}
 
 
 def markdown(result: dict) -> str:
@@ -92,6 +103,11 @@ def markdown(result: dict) -> str:
     lines += ["", f"Idle sessions: {mem['sessions']} paused sessions added "
               f"{mem['rss_per_idle_session_kib']:.0f} KiB of server RSS each "
               f"({mem['rss_before_mib']} → {mem['rss_with_sessions_mib']} MiB).", ""]
+    for label, churn in zip(("first", "second"), result["churn"], strict=True):
+        lines += [f"Churn ({label}): {churn['sessions']} sessions opened and closed in waves of "
+                  f"{churn['wave']}: RSS {churn['rss_before_mib']} → {churn['rss_after_mib']} MiB "
+                  f"({churn['rss_change_percent']:+.1f}%), server CPU afterwards "
+                  f"{churn['idle_cpu_percent_after']:.1f}% of a core.", ""]
     return "\n".join(lines)
 
 
@@ -109,9 +125,11 @@ def main() -> None:
     options.batches = [1, 10, 1000]
     options.wire_seconds = 3.0
     options.idle_sessions = 20
+    options.churn_sessions, options.churn_wave, options.churn_settle_s = 100, 20, 8.0
     if options.smoke:
         options.sessions, options.seconds, options.rounds = 2, 1.5, 1
         options.wire_seconds, options.idle_sessions = 1.0, 3
+        options.churn_sessions, options.churn_wave = 4, 2
     result = run(options)
     options.out.mkdir(parents=True, exist_ok=True)
     (options.out / "results.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -203,5 +203,27 @@ def measure_idle_memory(server: Server, count: int) -> dict:
             "rss_per_idle_session_kib": round((during - before) / count / 1024, 1)}
 
 
+def measure_churn(server: Server, total: int, wave: int, settle_s: float = 8.0,
+                  period_ms: int = 100) -> dict:
+    """RSS before and after ``total`` sessions opened and closed in waves of ``wave``, and the
+    server's CPU once they are gone (brownian_panel ends sessions ~6 s after their close)."""
+    with sessions(server.url, 1, {"period": str(period_ms)}):  # first-use allocations
+        time.sleep(1.0)
+    time.sleep(settle_s)
+    before = rss_bytes(server.process.pid)
+    for _ in range(total // wave):
+        with sessions(server.url, wave, {"period": str(period_ms)}):
+            time.sleep(1.0)
+    time.sleep(settle_s)
+    cpu0, wall0 = cpu_seconds(server.process.pid), time.monotonic()
+    time.sleep(3.0)
+    idle_cpu = (cpu_seconds(server.process.pid) - cpu0) / (time.monotonic() - wall0)
+    after = rss_bytes(server.process.pid)
+    return {"sessions": total, "wave": wave, "rss_before_mib": round(before / 2**20, 1),
+            "rss_after_mib": round(after / 2**20, 1),
+            "rss_change_percent": round(100 * (after - before) / before, 1),
+            "idle_cpu_percent_after": round(100 * idle_cpu, 1)}
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
