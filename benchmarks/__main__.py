@@ -25,6 +25,7 @@ from .harness import (
     VARIANTS,
     measure_churn,
     measure_idle_memory,
+    measure_ping_rtt,
     measure_streaming,
     median,
     running,
@@ -66,6 +67,7 @@ def run(options: argparse.Namespace) -> dict:
     with running(VARIANTS["brownian_panel"]) as server:
         wire = [measure_streaming(server, 1, options.period, options.wire_seconds, batch=batch)
                 for batch in options.batches]
+        ping = measure_ping_rtt(server, options.pings)
         memory = measure_idle_memory(server, options.idle_sessions)
         # Twice: the first churn lifts RSS to the allocator's high-water mark for `wave`
         # concurrent sessions; the second shows whether anything is still kept per session.
@@ -73,7 +75,7 @@ def run(options: argparse.Namespace) -> dict:
                                settle_s=options.churn_settle_s) for _ in range(2)]
     return {"machine": machine(), "options": vars(options) | {"out": str(options.out)},
             "streaming": streaming, "cpu_ratios": ratios, "bytes_per_update": wire,
-            "idle_memory": memory, "churn": churn}
+            "ping": ping, "idle_memory": memory, "churn": churn}
 
 
 def markdown(result: dict) -> str:
@@ -99,6 +101,11 @@ def markdown(result: dict) -> str:
         "|---|---|---|"]
     for w in result["bytes_per_update"]:
         lines.append(f"| {w['batch']} | {w['bytes_per_update']:.0f} | {16 * w['batch']} |")
+    ping = result["ping"]
+    if ping["pings"]:
+        lines += ["", f"Ping round trip in headless Chromium (page at 10 Hz): median "
+                  f"{ping['rtt_ms_median']} ms, max {ping['rtt_ms_max']} ms over {ping['pings']} "
+                  "pings."]
     mem = result["idle_memory"]
     lines += ["", f"Idle sessions: {mem['sessions']} paused sessions added "
               f"{mem['rss_per_idle_session_kib']:.0f} KiB of server RSS each "
@@ -126,10 +133,11 @@ def main() -> None:
     options.wire_seconds = 3.0
     options.idle_sessions = 20
     options.churn_sessions, options.churn_wave, options.churn_settle_s = 100, 20, 8.0
+    options.pings = 12
     if options.smoke:
         options.sessions, options.seconds, options.rounds = 2, 1.5, 1
         options.wire_seconds, options.idle_sessions = 1.0, 3
-        options.churn_sessions, options.churn_wave = 4, 2
+        options.churn_sessions, options.churn_wave, options.pings = 4, 2, 2
     result = run(options)
     options.out.mkdir(parents=True, exist_ok=True)
     (options.out / "results.json").write_text(json.dumps(result, indent=2) + "\n")

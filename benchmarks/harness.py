@@ -225,5 +225,37 @@ def measure_churn(server: Server, total: int, wave: int, settle_s: float = 8.0,
             "idle_cpu_percent_after": round(100 * idle_cpu, 1)}
 
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--disable-quic"]
+
+
+def measure_ping_rtt(server: Server, pings: int = 12, timeout_s: float = 40.0) -> dict:
+    """Round trips of the page's ping (browser -> server -> browser) in headless Chromium."""
+    if not os.path.exists(CHROMIUM):
+        return {"pings": 0, "note": f"{CHROMIUM} not found"}
+    from playwright.sync_api import sync_playwright
+
+    rtts: list[float] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            page.goto(server.url + "?period=100")
+            last, deadline = None, time.monotonic() + timeout_s
+            while len(rtts) < pings and time.monotonic() < deadline:
+                label = page.query_selector(".pong")
+                pong = label.get_attribute("data-pong") if label else None
+                if pong is not None and pong != last:
+                    last = pong
+                    rtts.append(float(label.get_attribute("data-rtt")))
+                time.sleep(0.05)
+        finally:
+            browser.close()
+    return {"pings": len(rtts), "rtt_ms_median": round(median(rtts), 1),
+            "rtt_ms_max": round(max(rtts), 1) if rtts else float("nan")}
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")

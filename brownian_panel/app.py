@@ -14,6 +14,7 @@ from .model import BrownianMotion
 from .ping import PingPong
 from .plot import path_figure
 from .stream import PathStream
+from .transport import disable_nagle
 from .url import UrlSync, apply_query, url_recorder
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,8 @@ class BrownianApp(Viewer):
         if doc is None or doc.session_context is None:
             return
         doc.on_session_destroyed(lambda session_context: self.release())
+        # The browser's WebSocket is subscribed by the time the page reports it has loaded.
+        pn.state.onload(lambda: disable_nagle(doc))
         if self.sync_url:
             refused = apply_query(self.model, pn.state.session_args, URL_PARAMETERS)
             if refused:

@@ -26,4 +26,5 @@ def test_benchmark_smoke_run_produces_sane_results(tmp_path):
     for wire in result["bytes_per_update"]:
         assert wire["bytes_per_update"] >= 16 * wire["batch"], wire
     assert result["idle_memory"]["rss_with_sessions_mib"] > 0
+    assert result["ping"]["pings"] == 2 and 0 < result["ping"]["rtt_ms_median"] < 1000
     assert len(result["churn"]) == 2 and all(c["rss_after_mib"] > 0 for c in result["churn"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import time
 from pathlib import Path
 
@@ -179,3 +180,16 @@ def test_panel_serve_page_streams_offline(start_process, open_page):
     assert page.title() == "Brownian motion"
     wait_until(lambda: browser_points(page) >= 5)
     assert page.external_requests == []
+
+
+def test_loaded_page_websocket_has_nagle_off(served_app, open_page):
+    open_page(served_app.url)
+    app = served_app.app()
+    session = app.stream.source.document.session_context._session
+
+    def nodelay_flags() -> list[int]:
+        return [conn._socket.ws_connection.stream.socket.getsockopt(
+                    socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                for conn in session._subscribed_connections]
+
+    wait_until(lambda: nodelay_flags() and all(nodelay_flags()))
