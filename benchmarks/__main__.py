@@ -47,8 +47,9 @@ def run(options: argparse.Namespace) -> dict:
     first_page: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(options.rounds):
         for name, variant in variants.items():
+            with running(variant, first_page=True) as server:
+                first_page[name].append(server.ready_s)
             with running(variant) as server:
-                first_page[name].append(server.first_page_s)
                 rounds[name].append(measure_streaming(
                     server, options.sessions, options.period, options.seconds))
     streaming = {
