@@ -17,9 +17,9 @@ from brownian_panel.app import TITLE
 
 from .helpers import free_port, port_open, wait_until
 
-# Serve Bokeh and Panel assets from the server, as `panel serve` does, for the whole run: Panel
-# resolves (and keeps) component stylesheet URLs when components are first made, so setting it
-# per server would come too late after a unit test has made one.
+# Serve Bokeh and Panel assets from the server, as `panel serve` does, set once before any
+# component is made: set per server fixture, pages still got cdn.holoviz.org stylesheets after
+# unit tests had made components. (Some runs still get a few; browser tests abort them.)
 bokeh_settings.resources.set_value("server")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
