@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bokeh.client import ClientSession, pull_session
+from bokeh.events import DocumentReady
 from bokeh.models import ColumnDataSource
 
 import brownian_panel  # noqa: F401  (registers Panel's and our Bokeh models for client documents)
@@ -126,7 +127,11 @@ def _page_served(url: str) -> bool:
 
 
 class LoadClient:
-    """One headless session that applies every update and counts the bytes it receives."""
+    """One headless session that applies every update and counts the bytes it receives.
+
+    Like BokehJS, it pulls the document and then reports ``document_ready``, so the server
+    treats it as a loaded page (Panel's onload callbacks run, e.g. TCP_NODELAY is set).
+    """
 
     def __init__(self, url: str, arguments: dict[str, str]):
         self.received_bytes = 0
@@ -146,6 +151,7 @@ class LoadClient:
                     return fragment
 
                 socket_.read_message = counting_read
+                self.session.document.callbacks.send_event(DocumentReady())
             finally:
                 ready.set()
             self.session._connection.loop_until_closed()
