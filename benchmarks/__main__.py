@@ -6,7 +6,9 @@
 Each round starts every variant in turn (ours, the Panel docs idiom, plain Bokeh), drives it
 with the same headless `bokeh.client` sessions (one point per update), and stops it; medians
 over rounds are reported with ratios. Then, for brownian_panel only: bytes per update at
-batch 1, 10 and 1,000, and RSS per idle session. Writes results.json and results.md.
+batch 1, 10 and 1,000, the ping round trip and the frame rate of a streaming page in headless
+Chromium, RSS per idle session, and RSS and CPU after churning 100 sessions (twice).
+Writes results.json and results.md.
 `--smoke` is a seconds-long run that checks the harness works (used by the tests).
 """
 
@@ -23,6 +25,7 @@ import panel
 
 from .harness import (
     VARIANTS,
+    measure_browser_fps,
     measure_churn,
     measure_idle_memory,
     measure_ping_rtt,
@@ -69,6 +72,9 @@ def run(options: argparse.Namespace) -> dict:
         wire = [measure_streaming(server, 1, options.period, options.wire_seconds, batch=batch)
                 for batch in options.batches]
         ping = measure_ping_rtt(server, options.pings)
+        fps = measure_browser_fps(server, window=options.fps_window,
+                                  points_per_s=options.fps_points_per_s,
+                                  seconds=options.fps_seconds)
         memory = measure_idle_memory(server, options.idle_sessions)
         # Twice: the first churn lifts RSS to the allocator's high-water mark for `wave`
         # concurrent sessions; the second shows whether anything is still kept per session.
@@ -76,7 +82,7 @@ def run(options: argparse.Namespace) -> dict:
                                settle_s=options.churn_settle_s) for _ in range(2)]
     return {"machine": machine(), "options": vars(options) | {"out": str(options.out)},
             "streaming": streaming, "cpu_ratios": ratios, "bytes_per_update": wire,
-            "ping": ping, "idle_memory": memory, "churn": churn}
+            "ping": ping, "browser_fps": fps, "idle_memory": memory, "churn": churn}
 
 
 def markdown(result: dict) -> str:
@@ -107,6 +113,12 @@ def markdown(result: dict) -> str:
         lines += ["", f"Ping round trip in headless Chromium (page at 10 Hz): median "
                   f"{ping['rtt_ms_median']} ms, max {ping['rtt_ms_max']} ms over {ping['pings']} "
                   "pings."]
+    fps = result["browser_fps"]
+    if fps["frames"]:
+        lines += ["", f"Browser: a {fps['window']:,}-point window fed {fps['points_per_s']:,} "
+                  f"points/s ({fps['batch']} every {fps['period_ms']} ms) rendered at "
+                  f"{fps['fps']} frames/s (p99 frame interval {fps['frame_ms_p99']} ms), holding "
+                  f"{fps['points_held']:,} points, headless Chromium, canvas."]
     mem = result["idle_memory"]
     lines += ["", f"Idle sessions: {mem['sessions']} paused sessions added "
               f"{mem['rss_per_idle_session_kib']:.0f} KiB of server RSS each "
@@ -135,10 +147,12 @@ def main() -> None:
     options.idle_sessions = 20
     options.churn_sessions, options.churn_wave, options.churn_settle_s = 100, 20, 8.0
     options.pings = 12
+    options.fps_window, options.fps_points_per_s, options.fps_seconds = 10_000, 20_000, 5.0
     if options.smoke:
         options.sessions, options.seconds, options.rounds = 2, 1.5, 1
         options.wire_seconds, options.idle_sessions = 1.0, 3
         options.churn_sessions, options.churn_wave, options.pings = 4, 2, 2
+        options.fps_window, options.fps_points_per_s, options.fps_seconds = 1_000, 2_000, 1.0
     result = run(options)
     options.out.mkdir(parents=True, exist_ok=True)
     (options.out / "results.json").write_text(json.dumps(result, indent=2) + "\n")

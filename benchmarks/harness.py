@@ -277,5 +277,51 @@ def measure_ping_rtt(server: Server, pings: int = 12, timeout_s: float = 40.0) -
             "rtt_ms_max": round(max(rtts), 1) if rtts else float("nan")}
 
 
+_FRAME_COUNTER = """(seconds) => new Promise((resolve) => {
+  const times = [];
+  const start = performance.now();
+  const frame = (now) => {
+    times.push(now);
+    if (now - start < seconds * 1000) requestAnimationFrame(frame);
+    else resolve(times);
+  };
+  requestAnimationFrame(frame);
+})"""
+
+
+def measure_browser_fps(server: Server, window: int = 10_000, points_per_s: int = 20_000,
+                        period_ms: int = 50, seconds: float = 5.0) -> dict:
+    """Frames per second of the page in headless Chromium (canvas) while it streams
+    ``points_per_s`` into a ``window``-point plot, and the points it holds at the end."""
+    if not os.path.exists(CHROMIUM):
+        return {"frames": 0, "note": f"{CHROMIUM} not found"}
+    from playwright.sync_api import sync_playwright
+
+    batch = points_per_s * period_ms // 1000
+    query = f"?period={period_ms}&batch={batch}&window={window}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(server.url + query)
+            page.wait_for_function(
+                f"() => window.Bokeh && Bokeh.documents.length && "
+                f"Bokeh.documents[0].get_model_by_name('path') && Bokeh.documents[0]"
+                f".get_model_by_name('path').data_source.data.x.length >= {window}",
+                timeout=60_000)
+            times = page.evaluate(_FRAME_COUNTER, seconds)
+            held = page.evaluate("() => Bokeh.documents[0].get_model_by_name('path')"
+                                 ".data_source.data.x.length")
+        finally:
+            browser.close()
+    intervals = sorted(b - a for a, b in zip(times, times[1:], strict=False))
+    return {"window": window, "points_per_s": points_per_s, "batch": batch,
+            "period_ms": period_ms, "frames": len(times),
+            "fps": round((len(times) - 1) / ((times[-1] - times[0]) / 1000), 1),
+            "frame_ms_p99": round(intervals[min(len(intervals) - 1,
+                                                int(0.99 * len(intervals)))], 1),
+            "points_held": held}
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")

@@ -27,4 +27,6 @@ def test_benchmark_smoke_run_produces_sane_results(tmp_path):
         assert wire["bytes_per_update"] >= 16 * wire["batch"], wire
     assert result["idle_memory"]["rss_with_sessions_mib"] > 0
     assert result["ping"]["pings"] == 2 and 0 < result["ping"]["rtt_ms_median"] < 1000
+    fps = result["browser_fps"]
+    assert fps["frames"] > 1 and fps["fps"] > 0 and fps["points_held"] == 1_000
     assert len(result["churn"]) == 2 and all(c["rss_after_mib"] > 0 for c in result["churn"])
