@@ -6,8 +6,9 @@
 Each round starts every variant in turn (ours, the Panel docs idiom, plain Bokeh), drives it
 with the same headless `bokeh.client` sessions (one point per update), and stops it; medians
 over rounds are reported with ratios. Then, for brownian_panel only: bytes per update at
-batch 1, 10 and 1,000, the ping round trip and the frame rate of a streaming page in headless
-Chromium, RSS per idle session, and RSS and CPU after churning 100 sessions (twice).
+batch 1, 10 and 1,000, 100 sessions at once (clients spread over processes), the ping round
+trip and the frame rate of a streaming page in headless Chromium, RSS per idle session, and
+RSS and CPU after churning 100 sessions (twice).
 Writes results.json and results.md.
 `--smoke` is a seconds-long run that checks the harness works (used by the tests).
 """
@@ -26,6 +27,7 @@ import panel
 from .harness import (
     VARIANTS,
     measure_browser_fps,
+    measure_capacity,
     measure_churn,
     measure_idle_memory,
     measure_ping_rtt,
@@ -71,6 +73,8 @@ def run(options: argparse.Namespace) -> dict:
     with running(VARIANTS["brownian_panel"]) as server:
         wire = [measure_streaming(server, 1, options.period, options.wire_seconds, batch=batch)
                 for batch in options.batches]
+        capacity = measure_capacity(server, options.capacity_sessions, options.period,
+                                    options.seconds, per_process=options.per_process)
         ping = measure_ping_rtt(server, options.pings)
         fps = measure_browser_fps(server, window=options.fps_window,
                                   points_per_s=options.fps_points_per_s,
@@ -82,7 +86,8 @@ def run(options: argparse.Namespace) -> dict:
                                settle_s=options.churn_settle_s) for _ in range(2)]
     return {"machine": machine(), "options": vars(options) | {"out": str(options.out)},
             "streaming": streaming, "cpu_ratios": ratios, "bytes_per_update": wire,
-            "ping": ping, "browser_fps": fps, "idle_memory": memory, "churn": churn}
+            "capacity": capacity, "ping": ping, "browser_fps": fps, "idle_memory": memory,
+            "churn": churn}
 
 
 def markdown(result: dict) -> str:
@@ -108,6 +113,12 @@ def markdown(result: dict) -> str:
         "|---|---|---|"]
     for w in result["bytes_per_update"]:
         lines.append(f"| {w['batch']} | {w['bytes_per_update']:.0f} | {16 * w['batch']} |")
+    cap = result["capacity"]
+    lines += ["", f"Capacity: {cap['sessions']} sessions at once (clients in "
+              f"{cap['client_processes']} processes), one update every {cap['period_ms']} ms: "
+              f"server {cap['server_cpu_percent']}% of a core, {cap['delivered_over_due']:.1%} of "
+              f"the updates due delivered, interval jitter p50 {cap['jitter_ms_p50']} ms, "
+              f"p99 {cap['jitter_ms_p99']} ms (measured at the clients)."]
     ping = result["ping"]
     if ping["pings"]:
         lines += ["", f"Ping round trip in headless Chromium (page at 10 Hz): median "
@@ -147,11 +158,13 @@ def main() -> None:
     options.idle_sessions = 20
     options.churn_sessions, options.churn_wave, options.churn_settle_s = 100, 20, 8.0
     options.pings = 12
+    options.capacity_sessions, options.per_process = 100, 20
     options.fps_window, options.fps_points_per_s, options.fps_seconds = 10_000, 20_000, 5.0
     if options.smoke:
         options.sessions, options.seconds, options.rounds = 2, 1.5, 1
         options.wire_seconds, options.idle_sessions = 1.0, 3
         options.churn_sessions, options.churn_wave, options.pings = 4, 2, 2
+        options.capacity_sessions, options.per_process = 4, 2
         options.fps_window, options.fps_points_per_s, options.fps_seconds = 1_000, 2_000, 1.0
     result = run(options)
     options.out.mkdir(parents=True, exist_ok=True)

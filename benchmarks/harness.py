@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import statistics
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from bokeh.client import ClientSession, pull_session
 from bokeh.events import DocumentReady
 from bokeh.models import ColumnDataSource
@@ -135,6 +137,9 @@ class LoadClient:
 
     def __init__(self, url: str, arguments: dict[str, str]):
         self.received_bytes = 0
+        #: Monotonic arrival time of each streamed update, while ``record_arrivals`` is on.
+        self.arrivals: list[float] = []
+        self.record_arrivals = False
         self.session: ClientSession | None = None
         ready = threading.Event()
 
@@ -163,6 +168,11 @@ class LoadClient:
         sources = [m for m in self.session.document.models
                    if isinstance(m, ColumnDataSource) and set(m.data) == {"x", "y"}]
         self.source = sources[0]
+        self.session.document.on_change(self._record_arrival)
+
+    def _record_arrival(self, event) -> None:
+        if self.record_arrivals and type(event).__name__ == "ColumnsStreamedEvent":
+            self.arrivals.append(time.monotonic())
 
     @property
     def last_x(self) -> float:
@@ -209,6 +219,36 @@ def measure_streaming(server: Server, count: int, period_ms: int, seconds: float
         "cpu_ms_per_session_update": round(1000 * cpu / max(updates, 1), 3),
         "bytes_per_update": round(received / max(updates, 1), 1),
     }
+
+
+def measure_capacity(server: Server, count: int, period_ms: int, seconds: float,
+                     per_process: int = 20) -> dict:
+    """``count`` sessions at once, their clients spread over processes of ``per_process``:
+    server CPU, updates delivered over updates due, and the jitter of the interval between a
+    session's updates (|interval - period| at the clients; an upper bound, the clients share
+    the 2 cores with the server)."""
+    start = time.time() + 5.0 + 0.15 * count  # every process has connected by then
+    workers = [subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.loadgen", server.url, str(min(per_process, left)),
+         str(period_ms), str(start), str(seconds)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=Path(__file__).resolve().parent.parent)
+        for left in range(count, 0, -per_process)]
+    time.sleep(max(0.0, start - time.time()))
+    cpu0, wall0 = cpu_seconds(server.process.pid), time.monotonic()
+    time.sleep(seconds)
+    cpu = cpu_seconds(server.process.pid) - cpu0
+    wall = time.monotonic() - wall0
+    reports = [json.loads(worker.communicate(timeout=120)[0].strip().splitlines()[-1])
+               for worker in workers]
+    jitter = np.abs(np.array([i for r in reports for i in r["intervals_ms"]]) - period_ms)
+    delivered = sum(r["delivered"] for r in reports)
+    return {"sessions": count, "period_ms": period_ms, "seconds": round(wall, 1),
+            "client_processes": len(workers),
+            "server_cpu_percent": round(100 * cpu / wall, 1),
+            "delivered_over_due": round(delivered / (count * seconds * 1000 / period_ms), 3),
+            "jitter_ms_p50": round(float(np.percentile(jitter, 50)), 1) if jitter.size else None,
+            "jitter_ms_p99": round(float(np.percentile(jitter, 99)), 1) if jitter.size else None}
 
 
 def measure_idle_memory(server: Server, count: int) -> dict:

@@ -27,6 +27,9 @@ def test_benchmark_smoke_run_produces_sane_results(tmp_path):
         assert wire["bytes_per_update"] >= 16 * wire["batch"], wire
     assert result["idle_memory"]["rss_with_sessions_mib"] > 0
     assert result["ping"]["pings"] == 2 and 0 < result["ping"]["rtt_ms_median"] < 1000
+    capacity = result["capacity"]
+    assert capacity["client_processes"] == 2 and 0 < capacity["delivered_over_due"] <= 1.5
+    assert capacity["jitter_ms_p99"] is not None and capacity["jitter_ms_p99"] >= 0
     fps = result["browser_fps"]
     assert fps["frames"] > 1 and fps["fps"] > 0 and fps["points_held"] == 1_000
     assert len(result["churn"]) == 2 and all(c["rss_after_mib"] > 0 for c in result["churn"])
