@@ -67,6 +67,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_during(pid: int, seconds: float) -> tuple[float, float]:
+    """Sleep ``seconds``; return the process's CPU seconds and the wall seconds that passed."""
+    cpu0, wall0 = cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    return cpu_seconds(pid) - cpu0, time.monotonic() - wall0
+
+
 def rss_bytes(pid: int) -> int:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -202,12 +209,9 @@ def measure_streaming(server: Server, count: int, period_ms: int, seconds: float
         arguments["batch"] = str(batch)
     with sessions(server.url, count, arguments) as clients:
         time.sleep(max(1.0, 3 * period_ms / 1000))  # every session has ticked
-        cpu0, wall0 = cpu_seconds(server.process.pid), time.monotonic()
         x0 = [c.last_x for c in clients]
         bytes0 = [c.received_bytes for c in clients]
-        time.sleep(seconds)
-        cpu = cpu_seconds(server.process.pid) - cpu0
-        wall = time.monotonic() - wall0
+        cpu, wall = cpu_during(server.process.pid, seconds)
         points = sum(c.last_x - x for c, x in zip(clients, x0, strict=True))
         received = sum(c.received_bytes - b for c, b in zip(clients, bytes0, strict=True))
     updates = points / batch
@@ -235,10 +239,7 @@ def measure_capacity(server: Server, count: int, period_ms: int, seconds: float,
         cwd=Path(__file__).resolve().parent.parent)
         for left in range(count, 0, -per_process)]
     time.sleep(max(0.0, start - time.time()))
-    cpu0, wall0 = cpu_seconds(server.process.pid), time.monotonic()
-    time.sleep(seconds)
-    cpu = cpu_seconds(server.process.pid) - cpu0
-    wall = time.monotonic() - wall0
+    cpu, wall = cpu_during(server.process.pid, seconds)
     reports = [json.loads(worker.communicate(timeout=120)[0].strip().splitlines()[-1])
                for worker in workers]
     jitter = np.abs(np.array([i for r in reports for i in r["intervals_ms"]]) - period_ms)
@@ -275,9 +276,8 @@ def measure_churn(server: Server, total: int, wave: int, settle_s: float = 8.0,
         with sessions(server.url, wave, {"period": str(period_ms)}):
             time.sleep(1.0)
     time.sleep(settle_s)
-    cpu0, wall0 = cpu_seconds(server.process.pid), time.monotonic()
-    time.sleep(3.0)
-    idle_cpu = (cpu_seconds(server.process.pid) - cpu0) / (time.monotonic() - wall0)
+    cpu, wall = cpu_during(server.process.pid, 3.0)
+    idle_cpu = cpu / wall
     after = rss_bytes(server.process.pid)
     return {"sessions": total, "wave": wave, "rss_before_mib": round(before / 2**20, 1),
             "rss_after_mib": round(after / 2**20, 1),
@@ -291,28 +291,35 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
                   "--disable-quic"]
 
 
+@contextlib.contextmanager
+def chromium_page(url: str):
+    """A page of headless Chromium (Debian's) opened at ``url``; the browser is always closed."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(url)
+            yield page
+        finally:
+            browser.close()
+
+
 def measure_ping_rtt(server: Server, pings: int = 12, timeout_s: float = 40.0) -> dict:
     """Round trips of the page's ping (browser -> server -> browser) in headless Chromium."""
     if not os.path.exists(CHROMIUM):
         return {"pings": 0, "note": f"{CHROMIUM} not found"}
-    from playwright.sync_api import sync_playwright
-
     rtts: list[float] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page()
-            page.goto(server.url + "?period=100")
-            last, deadline = None, time.monotonic() + timeout_s
-            while len(rtts) < pings and time.monotonic() < deadline:
-                label = page.query_selector(".pong")
-                pong = label.get_attribute("data-pong") if label else None
-                if pong is not None and pong != last:
-                    last = pong
-                    rtts.append(float(label.get_attribute("data-rtt")))
-                time.sleep(0.05)
-        finally:
-            browser.close()
+    with chromium_page(server.url + "?period=100") as page:
+        last, deadline = None, time.monotonic() + timeout_s
+        while len(rtts) < pings and time.monotonic() < deadline:
+            label = page.query_selector(".pong")
+            pong = label.get_attribute("data-pong") if label else None
+            if pong is not None and pong != last:
+                last = pong
+                rtts.append(float(label.get_attribute("data-rtt")))
+            time.sleep(0.05)
     return {"pings": len(rtts), "rtt_ms_median": round(median(rtts), 1),
             "rtt_ms_max": round(max(rtts), 1) if rtts else float("nan")}
 
@@ -335,31 +342,20 @@ def measure_browser_fps(server: Server, window: int = 10_000, points_per_s: int 
     ``points_per_s`` into a ``window``-point plot, and the points it holds at the end."""
     if not os.path.exists(CHROMIUM):
         return {"frames": 0, "note": f"{CHROMIUM} not found"}
-    from playwright.sync_api import sync_playwright
-
     batch = points_per_s * period_ms // 1000
-    query = f"?period={period_ms}&batch={batch}&window={window}"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(server.url + query)
-            page.wait_for_function(
-                f"() => window.Bokeh && Bokeh.documents.length && "
-                f"Bokeh.documents[0].get_model_by_name('path') && Bokeh.documents[0]"
-                f".get_model_by_name('path').data_source.data.x.length >= {window}",
-                timeout=60_000)
-            times = page.evaluate(_FRAME_COUNTER, seconds)
-            held = page.evaluate("() => Bokeh.documents[0].get_model_by_name('path')"
-                                 ".data_source.data.x.length")
-        finally:
-            browser.close()
-    intervals = sorted(b - a for a, b in zip(times, times[1:], strict=False))
+    with chromium_page(f"{server.url}?period={period_ms}&batch={batch}&window={window}") as page:
+        page.wait_for_function(
+            f"() => window.Bokeh && Bokeh.documents.length && "
+            f"Bokeh.documents[0].get_model_by_name('path') && Bokeh.documents[0]"
+            f".get_model_by_name('path').data_source.data.x.length >= {window}",
+            timeout=60_000)
+        times = page.evaluate(_FRAME_COUNTER, seconds)
+        held = page.evaluate("() => Bokeh.documents[0].get_model_by_name('path')"
+                             ".data_source.data.x.length")
     return {"window": window, "points_per_s": points_per_s, "batch": batch,
             "period_ms": period_ms, "frames": len(times),
             "fps": round((len(times) - 1) / ((times[-1] - times[0]) / 1000), 1),
-            "frame_ms_p99": round(intervals[min(len(intervals) - 1,
-                                                int(0.99 * len(intervals)))], 1),
+            "frame_ms_p99": round(float(np.percentile(np.diff(times), 99)), 1),
             "points_held": held}
 
 
