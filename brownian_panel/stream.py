@@ -1,14 +1,17 @@
 """The streaming driver: moves new points from a model into a Bokeh ``ColumnDataSource``.
 
-``PathStream`` owns one session's ``ColumnDataSource`` and its periodic callback. On each tick
-it asks the model for one update and streams only those points (``source.stream`` with
-``rollover=window``), so the cost of an update does not grow with the path and memory stays
-bounded in the server and the browser. It follows the model: a new ``period`` reschedules the
-callback, a new ``run`` (reset, new seed) empties the source.
+``PathStream`` owns one session's ``ColumnDataSource`` and its periodic tick. On each tick it
+asks the model for one update and streams only those points (``rollover=window``), so the cost
+of an update does not grow with the path and memory stays bounded in the server and the
+browser. It follows the model: a new ``period`` reschedules the tick, a new ``run`` (reset, new
+seed) empties the source.
 
-In a server session the callback is Bokeh's own ``Document.add_periodic_callback`` (cheaper than
-Panel's, which also does busy-indicator bookkeeping, and rescheduled reliably when the period
-changes); elsewhere (a notebook) it is Panel's ``PeriodicCallback`` on the running asyncio loop.
+In a server session the tick comes from the process's shared ``Ticker`` (one timer per period
+for all sessions) and the update is written straight to the session's WebSockets
+(``wire.write_stream``); when the session is busy (a locked callback, a write in progress) the
+update goes the normal way, ``source.stream`` under the document lock, queued behind the busy
+work so updates stay in order. Elsewhere (a notebook) the tick is Panel's ``PeriodicCallback``
+on the running asyncio loop and the update is a plain ``source.stream``.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import panel as pn
 import param
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource
-from bokeh.server.callbacks import SessionCallback
 from panel.io.callbacks import PeriodicCallback
 
 from .model import BrownianMotion
+from .ticker import Ticker, ticker_for
+from .wire import can_write_now, write_stream
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +60,10 @@ class PathStream(param.Parameterized):
         doc = pn.state.curdoc
         #: The server session's document, or None in a notebook or plain Python.
         self._doc: Document | None = doc if doc is not None and doc.session_context else None
-        self._callback: PeriodicCallback | SessionCallback | None = None
+        #: Panel's callback (notebook), or the shared ticker and period (server session).
+        self._callback: PeriodicCallback | tuple[Ticker, int] | None = None
+        #: Updates handed to the document lock and not yet streamed (server session).
+        self._queued = 0
         #: Number of updates streamed since the driver was created.
         self.updates = 0
         self._watchers = [
@@ -74,8 +81,9 @@ class PathStream(param.Parameterized):
         if self._callback is not None:
             return
         if self._doc is not None:
-            # Bokeh's own callback: runs with the document locked, removed when the session ends.
-            self._callback = self._doc.add_periodic_callback(self.tick, self.model.period)
+            ticker, period = ticker_for(), self.model.period
+            ticker.add(self, period)
+            self._callback = (ticker, period)
         else:
             # Notebook or plain Python: Panel's callback on the running asyncio loop.
             self._callback = PeriodicCallback(
@@ -88,8 +96,9 @@ class PathStream(param.Parameterized):
         callback, self._callback = self._callback, None
         if isinstance(callback, PeriodicCallback):
             callback.stop()
-        elif callback is not None and callback in self._doc.session_callbacks:
-            self._doc.remove_periodic_callback(callback)
+        elif callback is not None:
+            ticker, period = callback
+            ticker.remove(self, period)
 
     def release(self) -> None:
         """Stop for good: stop the callback, stop following the model, drop the points."""
@@ -107,11 +116,28 @@ class PathStream(param.Parameterized):
         """
         if self.model.paused:
             return
+        if self._doc is not None and (self._queued or not can_write_now(self._doc)):
+            # The session is busy: stream under the document lock, after what holds it.
+            self._queued += 1
+            self._doc.add_next_tick_callback(self._locked_tick)
+            return
+        self._stream()
+
+    def _locked_tick(self) -> None:
+        self._queued -= 1
+        if not self.model.paused and self._callback is not None:
+            self._stream(locked=True)
+
+    def _stream(self, locked: bool = False) -> None:
         try:
             x, y = self.model.advance()
             if len(x) <= JSON_BATCH_LIMIT:
                 x, y = x.tolist(), y.tolist()
-            self.source.stream({"x": x, "y": y}, rollover=self.model.window)
+            data = {"x": x, "y": y}
+            if self._doc is None or locked:
+                self.source.stream(data, rollover=self.model.window)
+            else:
+                write_stream(self._doc, self.source, data, rollover=self.model.window)
         except Exception:
             log.exception("update %d failed; the stream continues on the next tick",
                           self.updates + 1)

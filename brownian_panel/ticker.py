@@ -1,0 +1,79 @@
+"""One timer per period for every stream of a server process, instead of one per session.
+
+A Bokeh periodic callback per session costs a Tornado timer, a document-lock acquisition and
+its bookkeeping on every tick. A ``Ticker`` keeps one ``tornado.ioloop.PeriodicCallback`` per
+distinct period and, on each of its ticks, calls ``tick()`` on every stream registered with
+that period. Streams are held weakly and each one's error is logged without stopping the
+others; a period's timer stops when its last stream leaves.
+
+``ticker_for(loop)`` returns the event loop's ticker, created on first use: this registry is
+process-wide on purpose (it is what makes the timer shared) and holds nothing but weak
+references to the streams; it is only touched from the loop's own thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from typing import Protocol
+
+from tornado.ioloop import IOLoop, PeriodicCallback
+
+log = logging.getLogger(__name__)
+
+
+class Tickable(Protocol):
+    def tick(self) -> None: ...
+
+
+class Ticker:
+    """Calls ``tick()`` on registered streams, one shared timer per period (milliseconds)."""
+
+    def __init__(self) -> None:
+        self._timers: dict[int, PeriodicCallback] = {}
+        self._streams: dict[int, weakref.WeakSet[Tickable]] = {}
+
+    def add(self, stream: Tickable, period: int) -> None:
+        """Tick ``stream`` every ``period`` ms, on the timer of all streams of that period."""
+        streams = self._streams.setdefault(period, weakref.WeakSet())
+        streams.add(stream)
+        if period not in self._timers:
+            timer = PeriodicCallback(lambda: self._tick(period), period)
+            self._timers[period] = timer
+            timer.start()
+
+    def remove(self, stream: Tickable, period: int) -> None:
+        """Stop ticking ``stream`` at ``period``; a timer with no stream left stops."""
+        streams = self._streams.get(period)
+        if streams is not None:
+            streams.discard(stream)
+        self._stop_if_idle(period)
+
+    def periods(self) -> dict[int, int]:
+        """Running timers: period (ms) -> number of streams it ticks."""
+        return {period: len(self._streams.get(period, ())) for period in self._timers}
+
+    def _tick(self, period: int) -> None:
+        for stream in list(self._streams.get(period, ())):
+            try:
+                stream.tick()
+            except Exception:
+                log.exception("a stream's tick failed; the other streams go on")
+        self._stop_if_idle(period)
+
+    def _stop_if_idle(self, period: int) -> None:
+        if not self._streams.get(period) and period in self._timers:
+            self._timers.pop(period).stop()
+            self._streams.pop(period, None)
+
+
+_TICKERS: weakref.WeakKeyDictionary[IOLoop, Ticker] = weakref.WeakKeyDictionary()
+
+
+def ticker_for(loop: IOLoop | None = None) -> Ticker:
+    """The ticker of ``loop`` (default: the current thread's IOLoop), created on first use."""
+    loop = loop if loop is not None else IOLoop.current()
+    ticker = _TICKERS.get(loop)
+    if ticker is None:
+        ticker = _TICKERS[loop] = Ticker()
+    return ticker

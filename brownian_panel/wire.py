@@ -1,0 +1,148 @@
+"""A stream update written straight to a server session's WebSockets.
+
+``source.stream`` in a Bokeh server session costs more than the update itself: the PATCH-DOC
+message is built by a ``Serializer`` that first takes a reference to every model of the
+document (Panel layouts hold hundreds), each of the message's WebSocket frames is a separate
+socket write and a separate asyncio task, and the Python-side columns notify their owners.
+``write_stream`` does the same update for one source: it appends to the Python-side columns
+exactly as ``ColumnDataSource.stream`` does (without notifications), encodes the Bokeh
+``ColumnsStreamed`` event with Bokeh's own serializer knowing only that source, and writes the
+message's frames in one socket write per connection.
+
+It only writes when nothing else can be mid-way through the session: the document lock is free
+(so no locked callback's writes are pending), no connection's write lock is held, and Panel holds
+no unsent message for the document. ``can_write_now`` says so; otherwise the caller streams the
+normal way, under the document lock. It relies on private Bokeh/Panel/Tornado attributes and
+answers False whenever one is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from bokeh.core.serialization import Serializer
+from bokeh.document import Document
+from bokeh.document.events import ColumnsStreamedEvent
+from bokeh.models import ColumnDataSource
+from bokeh.protocol.messages.patch_doc import patch_doc
+from tornado.iostream import StreamClosedError
+
+_TEXT, _BINARY, _FIN = 0x1, 0x2, 0x80
+
+
+def websocket_frame(payload: bytes, opcode: int = _TEXT) -> bytes:
+    """One unmasked, unfragmented WebSocket frame (RFC 6455) as a server sends it."""
+    length = len(payload)
+    if length < 126:
+        head = struct.pack("!BB", _FIN | opcode, length)
+    elif length <= 0xFFFF:
+        head = struct.pack("!BBH", _FIN | opcode, 126, length)
+    else:
+        head = struct.pack("!BBQ", _FIN | opcode, 127, length)
+    return head + payload
+
+
+def stream_message(source: ColumnDataSource, data: dict[str, Any], rollover: int | None
+                   ) -> patch_doc:
+    """The PATCH-DOC message ``source.stream(data, rollover)`` would send, for this source only."""
+    event = ColumnsStreamedEvent(source.document, source, "data", data, rollover, None)
+    serializer = Serializer(references={source})
+    message = patch_doc(patch_doc.create_header(), {}, {"events": serializer.encode([event])})
+    message.add_buffers(*serializer.buffers)
+    return message
+
+
+def message_frames(message: patch_doc) -> bytes:
+    """All WebSocket frames of a Bokeh message, in protocol order, as one byte string."""
+    parts = [websocket_frame(message.header_json.encode()),
+             websocket_frame(message.metadata_json.encode()),
+             websocket_frame(message.content_json.encode())]
+    for buffer in message.buffers:
+        parts.append(websocket_frame(json.dumps(buffer.ref).encode()))
+        parts.append(websocket_frame(buffer.to_bytes(), _BINARY))
+    return b"".join(parts)
+
+
+def append_columns(source: ColumnDataSource, data: dict[str, Sequence[float] | np.ndarray],
+                   rollover: int | None) -> None:
+    """Append to the source's columns as ``ColumnDataSource.stream`` does, without notifying."""
+    columns = source.data
+    for name, new in data.items():
+        old = dict.__getitem__(columns, name)
+        if isinstance(old, list) and not isinstance(new, np.ndarray):
+            list.extend(old, new)
+            if rollover is not None and len(old) > rollover:
+                list.__delitem__(old, slice(0, len(old) - rollover))
+            continue
+        if len(old) == 0:
+            column = new
+        elif len(new) == 0:
+            column = old
+        else:
+            column = np.append(old, new)
+        if rollover is not None and len(column) > rollover:
+            column = column[len(column) - rollover:]
+        dict.__setitem__(columns, name, column)
+
+
+def _websockets(document: Document) -> Iterator[Any] | None:
+    session = getattr(document.session_context, "_session", None)
+    if session is None or _held(getattr(session, "_lock", None)):
+        return None
+    return (connection._socket for connection in session._subscribed_connections)
+
+
+def can_write_now(document: Document) -> bool:
+    """True when an update can be written to the document's WebSockets right now."""
+    sockets = _websockets(document)
+    if sockets is None or _panel_holds_messages(document):
+        return False
+    for socket in sockets:
+        connection = getattr(socket, "ws_connection", None)
+        if _held(getattr(socket, "write_lock", None)):
+            return False
+        if connection is not None and getattr(connection, "_compressor", None) is not None:
+            return False
+    return True
+
+
+def write_stream(document: Document, source: ColumnDataSource,
+                 data: dict[str, Sequence[float] | np.ndarray], rollover: int | None) -> int:
+    """Stream ``data`` into ``source`` and write the update to each open WebSocket of the
+    document's session; returns the number of connections written to.
+
+    Call only on the server's event loop thread, and only when ``can_write_now(document)``.
+    """
+    message = stream_message(source, data, rollover)
+    append_columns(source, data, rollover)
+    frames = None
+    written = 0
+    for socket in _websockets(document) or ():
+        connection = socket.ws_connection
+        if connection is None or connection.is_closing():
+            continue
+        frames = frames if frames is not None else message_frames(message)
+        try:
+            connection.stream.write(frames)
+        except StreamClosedError:
+            continue  # the connection's close handler ends the session
+        written += 1
+    return written
+
+
+def _held(lock: Any) -> bool:
+    """Whether a ``tornado.locks.Lock`` is held (True when it cannot be told)."""
+    value = getattr(getattr(lock, "_block", None), "_value", None)
+    return value is None or value <= 0
+
+
+def _panel_holds_messages(document: Document) -> bool:
+    try:
+        from panel.io.document import _WRITE_BLOCK, _WRITE_MSGS
+    except ImportError:
+        return True
+    return document in _WRITE_MSGS or document in _WRITE_BLOCK
