@@ -7,8 +7,9 @@ Each round starts every variant in turn (ours, the Panel docs idiom, plain Bokeh
 with the same headless `bokeh.client` sessions (one point per update), and stops it; medians
 over rounds are reported with ratios. Then, for brownian_panel only: bytes per update at
 batch 1, 10 and 1,000, 100 sessions at once (clients spread over processes), the ping round
-trip and the frame rate of a streaming page in headless Chromium, RSS per idle session, and
-RSS and CPU after churning 100 sessions (twice).
+trip, RSS per idle session, RSS and CPU after churning 100 sessions (twice); with a server
+timestamp on every point: the server-to-browser latency in headless Chromium (alone and beside
+100 sessions) and the frame rate of a streaming page.
 Writes results.json and results.md.
 `--smoke` is a seconds-long run that checks the harness works (used by the tests).
 """
@@ -25,11 +26,13 @@ import bokeh
 import panel
 
 from .harness import (
+    TIMESTAMPED,
     VARIANTS,
     measure_browser_fps,
     measure_capacity,
     measure_churn,
     measure_idle_memory,
+    measure_latency,
     measure_ping_rtt,
     measure_streaming,
     median,
@@ -76,18 +79,21 @@ def run(options: argparse.Namespace) -> dict:
         capacity = measure_capacity(server, options.capacity_sessions, options.period,
                                     options.seconds, per_process=options.per_process)
         ping = measure_ping_rtt(server, options.pings)
-        fps = measure_browser_fps(server, window=options.fps_window,
-                                  points_per_s=options.fps_points_per_s,
-                                  seconds=options.fps_seconds)
         memory = measure_idle_memory(server, options.idle_sessions)
         # Twice: the first churn lifts RSS to the allocator's high-water mark for `wave`
         # concurrent sessions; the second shows whether anything is still kept per session.
         churn = [measure_churn(server, options.churn_sessions, options.churn_wave,
                                settle_s=options.churn_settle_s) for _ in range(2)]
+    with running(TIMESTAMPED) as server:
+        latency = [measure_latency(server, options.latency_seconds, options.period, background)
+                   for background in (0, options.capacity_sessions)]
+        fps = measure_browser_fps(server, window=options.fps_window,
+                                  points_per_s=options.fps_points_per_s,
+                                  seconds=options.fps_seconds)
     return {"machine": machine(), "options": vars(options) | {"out": str(options.out)},
             "streaming": streaming, "cpu_ratios": ratios, "bytes_per_update": wire,
-            "capacity": capacity, "ping": ping, "browser_fps": fps, "idle_memory": memory,
-            "churn": churn}
+            "capacity": capacity, "ping": ping, "latency": latency, "browser_fps": fps,
+            "idle_memory": memory, "churn": churn}
 
 
 def markdown(result: dict) -> str:
@@ -124,12 +130,22 @@ def markdown(result: dict) -> str:
         lines += ["", f"Ping round trip in headless Chromium (page at 10 Hz): median "
                   f"{ping['rtt_ms_median']} ms, max {ping['rtt_ms_max']} ms over {ping['pings']} "
                   "pings."]
+    for lat in result["latency"]:
+        if lat["updates"]:
+            lines += ["", f"Latency (server timestamp in the data → browser clock on arrival, "
+                      f"headless Chromium, one update every {lat['period_ms']} ms, "
+                      f"{lat['background_sessions']} other sessions streaming): p50 "
+                      f"{lat['latency_ms_p50']} ms, p99 {lat['latency_ms_p99']} ms, max "
+                      f"{lat['latency_ms_max']} ms over {lat['updates']} updates."]
     fps = result["browser_fps"]
     if fps["frames"]:
         lines += ["", f"Browser: a {fps['window']:,}-point window fed {fps['points_per_s']:,} "
-                  f"points/s ({fps['batch']} every {fps['period_ms']} ms) rendered at "
-                  f"{fps['fps']} frames/s (p99 frame interval {fps['frame_ms_p99']} ms), holding "
-                  f"{fps['points_held']:,} points, headless Chromium, canvas."]
+                  f"points/s ({fps['batch']} every {fps['period_ms']} ms) for {fps['seconds']} s "
+                  f"rendered at {fps['fps']} frames/s (p99 frame interval {fps['frame_ms_p99']} "
+                  f"ms), holding {fps['points_held']:,} points, headless Chromium, canvas; "
+                  f"latency p50 {fps['latency_ms_p50_first_fifth']} ms in the first fifth of the "
+                  f"run, {fps['latency_ms_p50_last_fifth']} ms in the last, p99 "
+                  f"{fps['latency_ms_p99']} ms."]
     mem = result["idle_memory"]
     lines += ["", f"Idle sessions: {mem['sessions']} paused sessions added "
               f"{mem['rss_per_idle_session_kib']:.0f} KiB of server RSS each "
@@ -159,13 +175,15 @@ def main() -> None:
     options.churn_sessions, options.churn_wave, options.churn_settle_s = 100, 20, 8.0
     options.pings = 12
     options.capacity_sessions, options.per_process = 100, 20
-    options.fps_window, options.fps_points_per_s, options.fps_seconds = 10_000, 20_000, 5.0
+    options.fps_window, options.fps_points_per_s, options.fps_seconds = 10_000, 20_000, 20.0
+    options.latency_seconds = 10.0
     if options.smoke:
         options.sessions, options.seconds, options.rounds = 2, 1.5, 1
         options.wire_seconds, options.idle_sessions = 1.0, 3
         options.churn_sessions, options.churn_wave, options.pings = 4, 2, 2
         options.capacity_sessions, options.per_process = 4, 2
         options.fps_window, options.fps_points_per_s, options.fps_seconds = 1_000, 2_000, 1.0
+        options.latency_seconds = 1.0
     result = run(options)
     options.out.mkdir(parents=True, exist_ok=True)
     (options.out / "results.json").write_text(json.dumps(result, indent=2) + "\n")

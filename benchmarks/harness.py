@@ -23,6 +23,7 @@ from bokeh.events import DocumentReady
 from bokeh.models import ColumnDataSource
 
 import brownian_panel  # noqa: F401  (registers Panel's and our Bokeh models for client documents)
+from brownian_panel.cli import CHECK_UNUSED_SESSIONS_MS, UNUSED_SESSION_LIFETIME_MS
 
 BASELINES = Path(__file__).with_name("baselines")
 
@@ -52,6 +53,17 @@ VARIANTS = {
         lambda port: [sys.executable, "-m", "bokeh", "serve", str(BASELINES / "plain_bokeh.py"),
                       "--port", str(port), "--address", "127.0.0.1"], "plain_bokeh"),
 }
+
+
+#: Our app with a server timestamp on every point, served as `brownian-panel` serves its app.
+TIMESTAMPED = Variant(
+    "brownian_panel",
+    lambda port: [sys.executable, "-m", "panel", "serve",
+                  str(Path(__file__).with_name("apps") / "timestamped.py"),
+                  "--port", str(port), "--address", "127.0.0.1",
+                  "--check-unused-sessions", str(CHECK_UNUSED_SESSIONS_MS),
+                  "--unused-session-lifetime", str(UNUSED_SESSION_LIFETIME_MS)],
+    "timestamped")
 
 
 def free_port() -> int:
@@ -225,12 +237,10 @@ def measure_streaming(server: Server, count: int, period_ms: int, seconds: float
     }
 
 
-def measure_capacity(server: Server, count: int, period_ms: int, seconds: float,
-                     per_process: int = 20) -> dict:
-    """``count`` sessions at once, their clients spread over processes of ``per_process``:
-    server CPU, updates delivered over updates due, and the jitter of the interval between a
-    session's updates (|interval - period| at the clients; an upper bound, the clients share
-    the 2 cores with the server)."""
+def start_load(server: Server, count: int, period_ms: int, seconds: float,
+               per_process: int = 20) -> tuple[float, list[subprocess.Popen]]:
+    """``count`` headless sessions in load-generator processes of ``per_process``, recording
+    for ``seconds`` from the returned start time (epoch s); each prints a JSON report."""
     start = time.time() + 5.0 + 0.15 * count  # every process has connected by then
     workers = [subprocess.Popen(
         [sys.executable, "-m", "benchmarks.loadgen", server.url, str(min(per_process, left)),
@@ -238,6 +248,16 @@ def measure_capacity(server: Server, count: int, period_ms: int, seconds: float,
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         cwd=Path(__file__).resolve().parent.parent)
         for left in range(count, 0, -per_process)]
+    return start, workers
+
+
+def measure_capacity(server: Server, count: int, period_ms: int, seconds: float,
+                     per_process: int = 20) -> dict:
+    """``count`` sessions at once, their clients spread over processes of ``per_process``:
+    server CPU, updates delivered over updates due, and the jitter of the interval between a
+    session's updates (|interval - period| at the clients; an upper bound, the clients share
+    the 2 cores with the server)."""
+    start, workers = start_load(server, count, period_ms, seconds, per_process)
     time.sleep(max(0.0, start - time.time()))
     cpu, wall = cpu_during(server.process.pid, seconds)
     reports = [json.loads(worker.communicate(timeout=120)[0].strip().splitlines()[-1])
@@ -336,27 +356,78 @@ _FRAME_COUNTER = """(seconds) => new Promise((resolve) => {
 })"""
 
 
+_RECORD_ARRIVALS = """() => {
+  const source = Bokeh.documents[0].get_model_by_name('path').data_source;
+  window.latencies = [];
+  source.streaming.connect(() => {
+    const t = source.data.t;
+    window.latencies.push(performance.timeOrigin + performance.now() - t[t.length - 1]);
+  });
+}"""
+
+
+def _path_loaded(page, points: int = 1) -> None:
+    page.wait_for_function(
+        f"() => window.Bokeh && Bokeh.documents.length && "
+        f"Bokeh.documents[0].get_model_by_name('path') && Bokeh.documents[0]"
+        f".get_model_by_name('path').data_source.data.x.length >= {points}",
+        timeout=60_000)
+
+
+def _percentiles(values, *qs) -> list[float]:
+    return [round(float(np.percentile(values, q)), 1) if len(values) else float("nan")
+            for q in qs]
+
+
+def measure_latency(server: Server, seconds: float = 10.0, period_ms: int = 100,
+                    background: int = 0) -> dict:
+    """Server-to-browser latency in headless Chromium: the browser's clock when an update
+    arrives minus the server's timestamp in it (``TIMESTAMPED`` server; same machine, same
+    clock), optionally while ``background`` headless sessions stream from the same server."""
+    if not os.path.exists(CHROMIUM):
+        return {"updates": 0, "note": f"{CHROMIUM} not found"}
+    with chromium_page(f"{server.url}?period={period_ms}") as page:
+        _path_loaded(page)
+        page.evaluate(_RECORD_ARRIVALS)
+        workers: list[subprocess.Popen] = []
+        if background:
+            start, workers = start_load(server, background, period_ms, seconds)
+            time.sleep(max(0.0, start - time.time()))
+        page.evaluate("() => { window.latencies = []; }")
+        time.sleep(seconds)
+        latencies = page.evaluate("() => window.latencies")
+        for worker in workers:
+            worker.communicate(timeout=120)
+    p50, p99 = _percentiles(latencies, 50, 99)
+    return {"period_ms": period_ms, "background_sessions": background,
+            "seconds": seconds, "updates": len(latencies), "latency_ms_p50": p50,
+            "latency_ms_p99": p99, "latency_ms_max": round(max(latencies, default=0.0), 1)}
+
+
 def measure_browser_fps(server: Server, window: int = 10_000, points_per_s: int = 20_000,
                         period_ms: int = 50, seconds: float = 5.0) -> dict:
     """Frames per second of the page in headless Chromium (canvas) while it streams
-    ``points_per_s`` into a ``window``-point plot, and the points it holds at the end."""
+    ``points_per_s`` into a ``window``-point plot, the points it holds at the end, and the
+    latency of updates (``TIMESTAMPED`` server) in the first and last fifth of the run."""
     if not os.path.exists(CHROMIUM):
         return {"frames": 0, "note": f"{CHROMIUM} not found"}
     batch = points_per_s * period_ms // 1000
     with chromium_page(f"{server.url}?period={period_ms}&batch={batch}&window={window}") as page:
-        page.wait_for_function(
-            f"() => window.Bokeh && Bokeh.documents.length && "
-            f"Bokeh.documents[0].get_model_by_name('path') && Bokeh.documents[0]"
-            f".get_model_by_name('path').data_source.data.x.length >= {window}",
-            timeout=60_000)
+        _path_loaded(page, window)
+        page.evaluate(_RECORD_ARRIVALS)
         times = page.evaluate(_FRAME_COUNTER, seconds)
         held = page.evaluate("() => Bokeh.documents[0].get_model_by_name('path')"
                              ".data_source.data.x.length")
+        latencies = page.evaluate("() => window.latencies")
+    fifth = max(1, len(latencies) // 5)
     return {"window": window, "points_per_s": points_per_s, "batch": batch,
-            "period_ms": period_ms, "frames": len(times),
+            "period_ms": period_ms, "seconds": seconds, "frames": len(times),
             "fps": round((len(times) - 1) / ((times[-1] - times[0]) / 1000), 1),
-            "frame_ms_p99": round(float(np.percentile(np.diff(times), 99)), 1),
-            "points_held": held}
+            "frame_ms_p99": _percentiles(np.diff(times), 99)[0],
+            "points_held": held, "updates": len(latencies),
+            "latency_ms_p50_first_fifth": _percentiles(latencies[:fifth], 50)[0],
+            "latency_ms_p50_last_fifth": _percentiles(latencies[-fifth:], 50)[0],
+            "latency_ms_p99": _percentiles(latencies, 99)[0]}
 
 
 def median(values: list[float]) -> float:

@@ -45,12 +45,16 @@ class BrownianApp(Viewer):
         In a server session, read the model's parameters from the page's query string and keep
         the URL following the controls.""")
 
+    timestamps = param.Boolean(default=False, constant=True, doc="""
+        Add a column t to the path's data source: the server's clock (ms since the epoch) when
+        each point was streamed (see ``PathStream.timestamps``).""")
+
     def __init__(self, **params):
         if params.get("model") is None:
             params["model"] = BrownianMotion()
         super().__init__(**params)
         model = self.model
-        self.stream = PathStream(model)
+        self.stream = PathStream(model, timestamps=self.timestamps)
         self.editor = model_editor(model)
         self.ping = PingPong()
         self.reset_button = pn.widgets.Button(label="Reset", color="warning")

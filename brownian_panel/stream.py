@@ -17,6 +17,7 @@ on the running asyncio loop and the update is a plain ``source.stream``.
 from __future__ import annotations
 
 import logging
+import time
 
 import numpy as np
 import panel as pn
@@ -40,8 +41,8 @@ log = logging.getLogger(__name__)
 JSON_BATCH_LIMIT = 16
 
 
-def _empty_path() -> dict[str, list[float]]:
-    return {"x": [], "y": []}
+def _empty_path(timestamps: bool = False) -> dict[str, list[float]]:
+    return {"x": [], "y": [], "t": []} if timestamps else {"x": [], "y": []}
 
 
 class PathStream(param.Parameterized):
@@ -53,9 +54,13 @@ class PathStream(param.Parameterized):
     source = param.ClassSelector(class_=ColumnDataSource, constant=True, doc="""
         The data source the plot draws, with columns x (step) and y (position).""")
 
+    timestamps = param.Boolean(default=False, constant=True, doc="""
+        Add a column t: the server's clock (ms since the epoch) when each point was streamed,
+        so a client can measure how long updates take to arrive. Costs 8 bytes a point.""")
+
     def __init__(self, model: BrownianMotion, **params):
         if params.get("source") is None:
-            params["source"] = ColumnDataSource(data=_empty_path())
+            params["source"] = ColumnDataSource(data=_empty_path(params.get("timestamps", False)))
         super().__init__(model=model, **params)
         doc = pn.state.curdoc
         #: The server session's document, or None in a notebook or plain Python.
@@ -106,7 +111,7 @@ class PathStream(param.Parameterized):
         for watcher in self._watchers:
             self.model.param.unwatch(watcher)
         self._watchers = []
-        self.source.data = _empty_path()
+        self.source.data = _empty_path(self.timestamps)
 
     def tick(self) -> None:
         """Stream one update unless the model is paused.
@@ -134,6 +139,9 @@ class PathStream(param.Parameterized):
             if len(x) <= JSON_BATCH_LIMIT:
                 x, y = x.tolist(), y.tolist()
             data = {"x": x, "y": y}
+            if self.timestamps:
+                now = time.time() * 1000
+                data["t"] = [now] * len(x) if isinstance(x, list) else np.full(len(x), now)
             if self._doc is None or locked:
                 self.source.stream(data, rollover=self.model.window)
             else:
@@ -155,4 +163,4 @@ class PathStream(param.Parameterized):
             self.start()
 
     def _clear(self, event: param.parameterized.Event) -> None:
-        self.source.data = _empty_path()
+        self.source.data = _empty_path(self.timestamps)

@@ -32,4 +32,10 @@ def test_benchmark_smoke_run_produces_sane_results(tmp_path):
     assert capacity["jitter_ms_p99"] is not None and capacity["jitter_ms_p99"] >= 0
     fps = result["browser_fps"]
     assert fps["frames"] > 1 and fps["fps"] > 0 and fps["points_held"] == 1_000
+    assert fps["updates"] > 0 and 0 <= fps["latency_ms_p50_last_fifth"] < 10_000
+    alone, loaded = result["latency"]
+    assert (alone["background_sessions"], loaded["background_sessions"]) == (0, 4)
+    for latency in result["latency"]:
+        assert latency["updates"] >= 5, latency
+        assert 0 <= latency["latency_ms_p50"] <= latency["latency_ms_p99"] < 10_000, latency
     assert len(result["churn"]) == 2 and all(c["rss_after_mib"] > 0 for c in result["churn"])

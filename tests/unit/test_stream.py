@@ -110,3 +110,24 @@ def test_small_updates_go_as_json_numbers_large_ones_as_binary(batch, wire_type,
     stream.tick()
     assert all(isinstance(column, wire_type) for column in sent[0].values())
     np.testing.assert_array_equal(stream.path()[0], np.arange(1, batch + 1))
+
+
+@pytest.mark.parametrize("batch", [3, 40])
+def test_timestamps_record_the_server_clock_of_each_update(batch):
+    import time
+
+    driver = PathStream(BrownianMotion(batch=batch, window=1000), timestamps=True)
+    try:
+        before = time.time() * 1000
+        driver.tick()
+        driver.tick()
+        after = time.time() * 1000
+        t = np.asarray(driver.source.data["t"])
+        assert len(t) == len(driver.source.data["x"]) == 2 * batch
+        assert before <= t[0] <= t[-1] <= after
+        assert len(set(t[:batch])) == 1, "one stamp per update"
+        driver.model.reset()
+        assert driver.source.data == {"x": [], "y": [], "t": []}
+    finally:
+        driver.release()
+    assert "t" not in PathStream(BrownianMotion()).source.data
