@@ -14,7 +14,7 @@ from .model import BrownianMotion
 from .ping import PingPong
 from .plot import path_figure
 from .stream import PathStream
-from .transport import disable_nagle
+from .transport import close_when_silent, disable_nagle
 from .url import UrlSync, apply_query, url_recorder
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,11 @@ class BrownianApp(Viewer):
     timestamps = param.Boolean(default=False, constant=True, doc="""
         Add a column t to the path's data source: the server's clock (ms since the epoch) when
         each point was streamed (see ``PathStream.timestamps``).""")
+
+    silent_client_timeout = param.Number(default=10.0, bounds=(0, 3600), constant=True, doc="""
+        In a server session, seconds between WebSocket pings and to wait for each pong: a loaded
+        page whose browser vanished without closing is disconnected within twice this, then
+        Bokeh discards its session after the unused-session lifetime. 0 never pings.""")
 
     def __init__(self, **params):
         if params.get("model") is None:
@@ -100,7 +105,8 @@ class BrownianApp(Viewer):
             return
         doc.on_session_destroyed(lambda session_context: self.release())
         # The browser's WebSocket is subscribed by the time the page reports it has loaded.
-        pn.state.onload(lambda: disable_nagle(doc))
+        pn.state.onload(lambda: (disable_nagle(doc),
+                                 close_when_silent(doc, self.silent_client_timeout)))
         if self.sync_url:
             refused = apply_query(self.model, pn.state.session_args, URL_PARAMETERS)
             if refused:

@@ -28,7 +28,7 @@ from panel.io.callbacks import PeriodicCallback
 
 from .model import BrownianMotion
 from .ticker import Ticker, ticker_for
-from .wire import can_write_now, write_stream
+from .wire import can_write_now, pending_bytes, write_stream
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 #: at 10 Hz). The source's columns are then Python lists (about 4x the memory of float64 arrays,
 #: bounded by the window); 8-byte binary wins on the wire once the numbers are many.
 JSON_BATCH_LIMIT = 16
+
+#: A session whose client leaves more than this many bytes unread gets no new update until it
+#: catches up: the walk waits for its reader, so the server's buffers stay bounded.
+MAX_UNREAD_BYTES = 2 * 2**20
 
 
 def _empty_path(timestamps: bool = False) -> dict[str, list[float]]:
@@ -71,6 +75,8 @@ class PathStream(param.Parameterized):
         self._queued = 0
         #: Number of updates streamed since the driver was created.
         self.updates = 0
+        #: Ticks skipped in a row so far because the client is not reading (server session).
+        self.held_back = 0
         self._watchers = [
             model.param.watch(self._reschedule, "period"),
             model.param.watch(self._clear, "run"),
@@ -121,12 +127,27 @@ class PathStream(param.Parameterized):
         """
         if self.model.paused:
             return
+        if self._doc is not None and self._client_is_behind():
+            return
         if self._doc is not None and (self._queued or not can_write_now(self._doc)):
             # The session is busy: stream under the document lock, after what holds it.
             self._queued += 1
             self._doc.add_next_tick_callback(self._locked_tick)
             return
         self._stream()
+
+    def _client_is_behind(self) -> bool:
+        unread = pending_bytes(self._doc)
+        if unread <= MAX_UNREAD_BYTES:
+            if self.held_back:
+                log.info("client caught up; updates resume after %d held back", self.held_back)
+                self.held_back = 0
+            return False
+        if not self.held_back:
+            log.warning("client is not reading (%d bytes unread): updates held back until it "
+                        "catches up", unread)
+        self.held_back += 1
+        return True
 
     def _locked_tick(self) -> None:
         self._queued -= 1

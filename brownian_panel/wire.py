@@ -96,6 +96,17 @@ def _websockets(document: Document) -> Iterator[Any] | None:
     return (connection._socket for connection in session._subscribed_connections)
 
 
+def pending_bytes(document: Document) -> int:
+    """Bytes written to the document's WebSockets that the kernel has not yet taken (the most
+    of any connection): a client that stops reading makes this grow."""
+    session = getattr(document.session_context, "_session", None)
+    pending = 0
+    for connection in getattr(session, "_subscribed_connections", ()):
+        stream = getattr(getattr(connection._socket, "ws_connection", None), "stream", None)
+        pending = max(pending, len(getattr(stream, "_write_buffer", ())))
+    return pending
+
+
 def can_write_now(document: Document) -> bool:
     """True when an update can be written to the document's WebSockets right now."""
     sockets = _websockets(document)

@@ -32,6 +32,8 @@ class ServedApp:
 
     url: str
     apps: list[BrownianApp] = field(default_factory=list)
+    #: Keyword arguments of the next sessions' ``BrownianApp``.
+    app_params: dict = field(default_factory=dict)
 
     def app(self, index: int = -1, timeout: float = 10.0) -> BrownianApp:
         wait_until(lambda: len(self.apps) > (index if index >= 0 else -index - 1), timeout)
@@ -50,7 +52,7 @@ def served_app():
     served = ServedApp(url=f"http://127.0.0.1:{port}/brownian")
 
     def new_session_app() -> BrownianApp:
-        app = BrownianApp()
+        app = BrownianApp(**served.app_params)
         served.apps.append(app)
         return app
 

@@ -116,6 +116,31 @@ class LiveClient:
         self.session._connection.io_loop.add_callback(
             self.session.document.callbacks.send_event, event)
 
+    def send_raw(self, *frames: str | bytes) -> None:
+        """Write WebSocket frames as they are (text for str, binary for bytes) on the client's
+        connection, bypassing bokeh.client's protocol and validation."""
+        websocket = self.session._connection._socket._socket
+
+        def write() -> None:
+            for frame in frames:
+                sent = websocket.write_message(frame, binary=isinstance(frame, bytes))
+                # The server may close on it before the frame is out: not an error here.
+                sent.add_done_callback(lambda future: future.exception())
+
+        self.session._connection.io_loop.add_callback(write)
+
+    def vanish(self) -> None:
+        """Stop reading and answering, keeping the connection open, like a browser whose
+        machine went to sleep."""
+        loop = self.session._connection.io_loop
+        loop.add_callback(loop.stop)
+        self._thread.join(timeout=10)
+        assert not self._thread.is_alive(), "client loop did not stop"
+
+    @property
+    def connected(self) -> bool:
+        return self.session.connected
+
     def close(self) -> None:
         self.session._connection.io_loop.add_callback(self.session.close)
         self._thread.join(timeout=10)
