@@ -11,6 +11,7 @@ from panel.viewable import Viewer
 
 from .editor import EDITOR_WIDGETS, model_editor
 from .model import BrownianMotion
+from .notice import connection_lost_notice, show_when_disconnected
 from .ping import PingPong
 from .plot import path_figure
 from .stream import PathStream
@@ -69,9 +70,11 @@ class BrownianApp(Viewer):
         self._pause_watcher = model.param.watch(self._show_pause_state, "paused")
         self.url_errors = pn.pane.Alert(alert_type="warning", visible=False)
         self.url_recorder = url_recorder()
+        self.connection_notice = connection_lost_notice()
         self._url_sync: UrlSync | None = None
         self._layout = pn.Column(
             pn.pane.HTML(f"<h1>{TITLE}</h1>", margin=(0, 10)),
+            pn.pane.Bokeh(self.connection_notice),
             self.url_errors,
             pn.Row(
                 self.editor,
@@ -104,6 +107,7 @@ class BrownianApp(Viewer):
         if doc is None or doc.session_context is None:
             return
         doc.on_session_destroyed(lambda session_context: self.release())
+        show_when_disconnected(doc, self.connection_notice)
         # The browser's WebSocket is subscribed by the time the page reports it has loaded.
         pn.state.onload(lambda: (disable_nagle(doc),
                                  close_when_silent(doc, self.silent_client_timeout)))

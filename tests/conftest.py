@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import panel as pn
 import pytest
 from bokeh.settings import settings as bokeh_settings
+from tornado.ioloop import IOLoop
 
 from brownian_panel import BrownianApp
 from brownian_panel.app import TITLE
@@ -34,6 +37,15 @@ class ServedApp:
     apps: list[BrownianApp] = field(default_factory=list)
     #: Keyword arguments of the next sessions' ``BrownianApp``.
     app_params: dict = field(default_factory=dict)
+    #: The server's IOLoop, known once a session has been made.
+    loop: IOLoop | None = None
+
+    def on_server_loop(self, action: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Run ``action`` on the server's IOLoop (outside any session) and return its result."""
+        results: list = []
+        self.loop.add_callback(lambda: results.append(action()))
+        wait_until(lambda: results, timeout)
+        return results[0]
 
     def app(self, index: int = -1, timeout: float = 10.0) -> BrownianApp:
         wait_until(lambda: len(self.apps) > (index if index >= 0 else -index - 1), timeout)
@@ -52,6 +64,7 @@ def served_app():
     served = ServedApp(url=f"http://127.0.0.1:{port}/brownian")
 
     def new_session_app() -> BrownianApp:
+        served.loop = IOLoop.current()
         app = BrownianApp(**served.app_params)
         served.apps.append(app)
         return app
@@ -94,6 +107,7 @@ def start_process():
         wait_until(lambda: process.poll() is None and port_open(port), timeout=timeout)
         return f"http://127.0.0.1:{port}"
 
+    start.processes = processes
     yield start
     for process in processes:
         process.terminate()

@@ -95,6 +95,10 @@ class LiveClient:
             finally:
                 connected.set()
             self.session._connection.loop_until_closed()
+            if not self.session.connected:
+                # Each client has an IOLoop of its own; Tornado keeps it (and so the client's
+                # document) in a process-wide map until it is closed.
+                self.session._connection.io_loop.close(all_fds=True)
 
         self._thread = threading.Thread(target=run, daemon=True)
         self._thread.start()
