@@ -52,8 +52,8 @@ class BrownianApp(Viewer):
 
     silent_client_timeout = param.Number(default=10.0, bounds=(0, 3600), constant=True, doc="""
         In a server session, seconds between WebSocket pings and to wait for each pong: a loaded
-        page whose browser vanished without closing is disconnected within twice this, then
-        Bokeh discards its session after the unused-session lifetime. 0 never pings.""")
+        page whose browser vanished without closing is disconnected within twice this plus 5 s,
+        then Bokeh discards its session after the unused-session lifetime. 0 never pings.""")
 
     def __init__(self, **params):
         if params.get("model") is None:

@@ -1,7 +1,8 @@
 """``brownian-panel``: serve the app with Panel's own server and sensible defaults.
 
 Every option ``panel serve`` knows can follow ours (e.g. ``--basic-auth``, ``--num-procs``);
-they are passed through unchanged.
+they are passed through unchanged. Options of the app itself reach the served script after
+``panel serve``'s ``--args`` (``app_parameters`` reads them there).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def panel_serve_args(argv: list[str] | None = None) -> list[str]:
     parser.add_argument("--address", default="127.0.0.1",
                         help="address to listen on (127.0.0.1: this machine only)")
     parser.add_argument("--show", action="store_true", help="open the app in a browser")
+    _add_app_options(parser)
     ours, passthrough = parser.parse_known_args(argv)
     args = [
         "serve", str(app_script()),
@@ -45,7 +47,29 @@ def panel_serve_args(argv: list[str] | None = None) -> list[str]:
     ]
     if ours.show:
         args.append("--show")
-    return args + passthrough
+    script_args = []
+    if ours.silent_client_timeout is not None:
+        script_args += ["--silent-client-timeout", str(ours.silent_client_timeout)]
+    # --args takes everything after it: it comes last.
+    return args + passthrough + (["--args", *script_args] if script_args else [])
+
+
+def _add_app_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--silent-client-timeout", type=float, default=None, metavar="SECONDS",
+        help="ping each loaded page every SECONDS and disconnect it when no answer comes "
+             "within SECONDS more (default 10; 0: never); a vanished browser's session ends "
+             "within 2 x SECONDS + 5 s + the unused-session lifetime")
+
+
+def app_parameters(argv: list[str] | None = None) -> dict[str, float]:
+    """``BrownianApp`` parameters from the served script's arguments (``panel serve ... --args
+    --silent-client-timeout 30``); unknown arguments are an error."""
+    parser = argparse.ArgumentParser(prog="apps/brownian.py", add_help=False,
+                                     exit_on_error=False)
+    _add_app_options(parser)
+    options = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    return {name: value for name, value in vars(options).items() if value is not None}
 
 
 def main(argv: list[str] | None = None) -> None:

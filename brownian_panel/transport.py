@@ -40,8 +40,9 @@ def disable_nagle(document: Document) -> int:
 
 def close_when_silent(document: Document, timeout_s: float) -> int:
     """Ping each WebSocket of the document's session every ``timeout_s`` seconds and close it
-    when a pong has not come back ``timeout_s`` seconds later; returns how many. A client is
-    thus closed within ``2 * timeout_s`` of going silent. ``timeout_s=0`` does nothing."""
+    when a pong has not come back ``timeout_s`` seconds later; returns how many. A silent
+    client is closed within ``2 * timeout_s + 5`` seconds (Tornado then waits 5 s for the
+    closing handshake). ``timeout_s=0`` does nothing."""
     count = 0
     for websocket in _websockets(document):
         connection = getattr(websocket, "ws_connection", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 
@@ -11,7 +12,8 @@ from bokeh.events import DocumentReady
 from brownian_panel.stream import MAX_UNREAD_BYTES
 from brownian_panel.wire import pending_bytes
 
-from ..helpers import LiveClient, run_in_session, wait_until
+from ..conftest import PYTHON, REPO_ROOT
+from ..helpers import LiveClient, free_port, port_open, run_in_session, wait_until
 
 
 def _unread(app) -> int:
@@ -59,8 +61,8 @@ def _vanished_session_released(served_app, timeout_s: float, wait_s: float) -> b
 
 
 def test_a_vanished_browser_is_disconnected_and_its_session_released(served_app):
-    # Pings every 0.5 s, closed after 0.5 s without a pong; the fixture's unused-session
-    # lifetime is 3 s, checked every 0.5 s: released within about 5 s.
+    # Pings every 0.5 s, closing after 0.5 s without a pong, then 5 s for Tornado's closing
+    # handshake; the fixture's unused-session lifetime is 3 s, checked every 0.5 s.
     start = time.monotonic()
     assert _vanished_session_released(served_app, timeout_s=0.5, wait_s=10)
     assert time.monotonic() - start < 12
@@ -68,3 +70,25 @@ def test_a_vanished_browser_is_disconnected_and_its_session_released(served_app)
 
 def test_without_pings_a_vanished_browser_keeps_its_session(served_app):
     assert not _vanished_session_released(served_app, timeout_s=0, wait_s=8)
+
+
+def test_the_command_line_sets_the_silent_client_timeout(tmp_path):
+    log_path = tmp_path / "server.log"
+    port = free_port()
+    with open(log_path, "w") as log_file:
+        server = subprocess.Popen(
+            [PYTHON, "-m", "brownian_panel", "--port", str(port), "--silent-client-timeout",
+             "0.5"], stdout=log_file, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+    try:
+        wait_until(lambda: server.poll() is None and port_open(port), timeout=60)
+        client = LiveClient(f"http://127.0.0.1:{port}/brownian", {"period": "100"})
+        client.send_event(DocumentReady())
+        wait_until(lambda: client.points >= 3)
+        time.sleep(0.5)
+        client.vanish()
+        # Pinged after 0.5 s, closed 0.5 s later after Tornado's 5 s wait for the closing
+        # handshake (with the default of 10 s it would take at least 25 s); Bokeh logs it.
+        wait_until(lambda: "WebSocket connection closed" in log_path.read_text(), timeout=10)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from brownian_panel.cli import app_script, panel_serve_args
+import argparse
+
+import pytest
+
+from brownian_panel.cli import app_parameters, app_script, panel_serve_args
 
 
 def test_defaults_serve_the_app_on_localhost():
@@ -25,3 +29,18 @@ def test_app_script_exists_and_builds_the_app():
     script = app_script()
     assert script.is_file()
     assert "BrownianApp" in script.read_text()
+
+
+def test_app_options_go_after_args_and_back_into_app_parameters():
+    args = panel_serve_args(["--silent-client-timeout", "2.5", "--num-procs", "2"])
+    assert args[-5:] == ["--num-procs", "2", "--args", "--silent-client-timeout", "2.5"]
+    assert app_parameters(args[args.index("--args") + 1:]) == {"silent_client_timeout": 2.5}
+    assert app_parameters([]) == {}
+    assert "--args" not in panel_serve_args([])
+
+
+def test_app_parameters_refuse_unknown_or_bad_arguments():
+    with pytest.raises((SystemExit, argparse.ArgumentError)):
+        app_parameters(["--silent-client-timeout", "soon"])
+    with pytest.raises(SystemExit):
+        app_parameters(["--no-such-option"])
