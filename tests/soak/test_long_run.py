@@ -1,0 +1,52 @@
+"""Minutes at a high rate: server memory and the browser's points stay bounded by the window.
+
+``BROWNIAN_SOAK_SECONDS`` sets the length (default 180 s).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from ..browser.conftest import browser_points
+from ..helpers import wait_until
+
+SOAK_SECONDS = float(os.environ.get("BROWNIAN_SOAK_SECONDS", "180"))
+WINDOW, BATCH, PERIOD_MS = 100_000, 1_000, 50  # 20,000 points/s, the window full after 5 s
+
+
+def _rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.timeout(SOAK_SECONDS + 240)
+def test_minutes_at_20000_points_per_second_stay_bounded(start_process, open_page):
+    from ..conftest import PYTHON
+
+    base = start_process(lambda port: [PYTHON, "-m", "brownian_panel", "--port", str(port)])
+    pid = start_process.processes[-1].pid
+    page = open_page(f"{base}/brownian?batch={BATCH}&period={PERIOD_MS}&window={WINDOW}")
+    wait_until(lambda: browser_points(page) == WINDOW, timeout=60)
+    warm = time.monotonic() + 30  # allocations of a full window on both sides have settled
+    start = time.monotonic()
+    samples = []
+    while time.monotonic() - start < SOAK_SECONDS:
+        time.sleep(5)
+        samples.append({
+            "t_s": round(time.monotonic() - start), "server_rss_mib": round(_rss_mib(pid), 1),
+            "browser_points": browser_points(page),
+            "browser_heap_mib": round(page.evaluate(
+                "() => performance.memory.usedJSHeapSize") / 2**20, 1),
+            "warm": time.monotonic() >= warm})
+    last_x = page.evaluate("() => { const x = Bokeh.documents[0].get_model_by_name('path')"
+                           ".data_source.data.x; return x[x.length - 1]; }")
+    print("\nsoak samples:", json.dumps(samples))
+    assert all(sample["browser_points"] == WINDOW for sample in samples)
+    expected_steps = 1000 / PERIOD_MS * BATCH * SOAK_SECONDS
+    assert last_x >= 0.5 * expected_steps, f"{last_x} steps of {expected_steps:.0f} expected"
+    warm_rss = [sample["server_rss_mib"] for sample in samples if sample["warm"]]
+    assert max(warm_rss) <= 1.10 * warm_rss[0], warm_rss
