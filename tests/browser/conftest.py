@@ -23,8 +23,11 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module. Playwright's sync API runs an asyncio loop in the main
+    thread while it is open, which would break later tests that run one (asyncio.run,
+    bokeh.client): it is closed after each module."""
     path = chromium_path()
     if path is None:
         message = "no Chromium found (install Debian's chromium or set BROWNIAN_CHROMIUM)"
