@@ -1,0 +1,64 @@
+"""examples/brownian.ipynb: runs top to bottom in a kernel, embeds the app offline, serves."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from ..conftest import PYTHON, REPO_ROOT
+from ..helpers import LiveClient, wait_until
+
+NOTEBOOK = REPO_ROOT / "examples" / "brownian.ipynb"
+
+
+@pytest.fixture(scope="module")
+def executed():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    return notebook
+
+
+def _cell(notebook, starts_with: str):
+    [cell] = [c for c in notebook.cells if c.cell_type == "code"
+              and c.source.startswith(starts_with)]
+    return cell
+
+
+def test_every_cell_runs_without_error(executed):
+    errors = [output for cell in executed.cells if cell.cell_type == "code"
+              for output in cell.outputs if output.output_type == "error"]
+    assert errors == []
+
+
+def test_the_app_cell_carries_panels_bundle_with_the_plot_and_its_source(executed):
+    [result] = [o for o in _cell(executed, "app = BrownianApp()").outputs
+                if o.output_type == "execute_result"]
+    assert "application/vnd.holoviews_exec.v0+json" in result.data
+    html = result.data["text/html"]
+    renderer = re.search(r'"name":"GlyphRenderer".{0,120}"attributes":\{"name":"path",'
+                         r'"data_source":\{"type":"object","name":"ColumnDataSource"', html)
+    assert renderer, "the document holds the path's line renderer and its ColumnDataSource"
+
+
+def test_resources_are_inline_not_from_a_cdn(executed):
+    outputs = json.dumps([cell.get("outputs", []) for cell in executed.cells])
+    assert "cdn.bokeh.org" not in outputs and "cdn.holoviz.org" not in outputs
+    assert "Bokeh" in outputs  # BokehJS itself is in the notebook
+
+
+def test_the_path_cell_reads_numpy_arrays(executed):
+    [result] = [o for o in _cell(executed, "x, y = app.stream.path()").outputs
+                if o.output_type == "execute_result"]
+    assert "array(" in result.data["text/plain"]
+
+
+def test_panel_serve_serves_the_notebook_as_an_app(start_process):
+    base = start_process(lambda port: [PYTHON, "-m", "panel", "serve", str(NOTEBOOK),
+                                       "--port", str(port), "--address", "127.0.0.1"])
+    with LiveClient(f"{base}/brownian", {"period": "50"}) as client:
+        wait_until(lambda: client.points >= 10, timeout=20)
+        assert client.session.document.title == "Brownian motion"
