@@ -22,16 +22,21 @@ from typing import Any
 from bokeh.document import Document
 
 
-def _websockets(document: Document) -> Iterator[Any]:
-    session = getattr(document.session_context, "_session", None)
-    for connection in getattr(session, "_subscribed_connections", ()):
+def server_session(document: Document) -> Any:
+    """The Bokeh ``ServerSession`` of the document, or None outside a server session."""
+    return getattr(document.session_context, "_session", None)
+
+
+def session_websockets(document: Document) -> Iterator[Any]:
+    """The WebSocket handler of each connection of the document's session (none outside one)."""
+    for connection in getattr(server_session(document), "_subscribed_connections", ()):
         yield getattr(connection, "_socket", None)
 
 
 def disable_nagle(document: Document) -> int:
     """Set ``TCP_NODELAY`` on each WebSocket of the document's session; returns how many."""
     count = 0
-    for websocket in _websockets(document):
+    for websocket in session_websockets(document):
         if hasattr(websocket, "set_nodelay"):
             websocket.set_nodelay(True)
             count += 1
@@ -44,7 +49,7 @@ def close_when_silent(document: Document, timeout_s: float) -> int:
     client is closed within ``2 * timeout_s + 5`` seconds (Tornado then waits 5 s for the
     closing handshake). ``timeout_s=0`` does nothing."""
     count = 0
-    for websocket in _websockets(document):
+    for websocket in session_websockets(document):
         connection = getattr(websocket, "ws_connection", None)
         params = getattr(connection, "params", None)
         if timeout_s <= 0 or params is None or not hasattr(connection, "start_pinging"):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,13 @@ from bokeh.document.events import ColumnsStreamedEvent
 from bokeh.models import ColumnDataSource
 from bokeh.protocol.messages.patch_doc import patch_doc
 from tornado.iostream import StreamClosedError
+
+from .transport import server_session, session_websockets
+
+try:  # Panel's messages not yet written to a document's sockets (private)
+    from panel.io.document import _WRITE_BLOCK, _WRITE_MSGS
+except ImportError:
+    _WRITE_BLOCK = _WRITE_MSGS = None
 
 _TEXT, _BINARY, _FIN = 0x1, 0x2, 0x80
 
@@ -89,30 +96,24 @@ def append_columns(source: ColumnDataSource, data: dict[str, Sequence[float] | n
         dict.__setitem__(columns, name, column)
 
 
-def _websockets(document: Document) -> Iterator[Any] | None:
-    session = getattr(document.session_context, "_session", None)
-    if session is None or _held(getattr(session, "_lock", None)):
-        return None
-    return (connection._socket for connection in session._subscribed_connections)
-
-
 def pending_bytes(document: Document) -> int:
     """Bytes written to the document's WebSockets that the kernel has not yet taken (the most
     of any connection): a client that stops reading makes this grow."""
-    session = getattr(document.session_context, "_session", None)
     pending = 0
-    for connection in getattr(session, "_subscribed_connections", ()):
-        stream = getattr(getattr(connection._socket, "ws_connection", None), "stream", None)
+    for socket in session_websockets(document):
+        stream = getattr(getattr(socket, "ws_connection", None), "stream", None)
         pending = max(pending, len(getattr(stream, "_write_buffer", ())))
     return pending
 
 
 def can_write_now(document: Document) -> bool:
     """True when an update can be written to the document's WebSockets right now."""
-    sockets = _websockets(document)
-    if sockets is None or _panel_holds_messages(document):
+    session = server_session(document)
+    if session is None or _held(getattr(session, "_lock", None)):
+        return False  # a locked callback is running, or its writes are still pending
+    if _panel_holds_messages(document):
         return False
-    for socket in sockets:
+    for socket in session_websockets(document):
         connection = getattr(socket, "ws_connection", None)
         if _held(getattr(socket, "write_lock", None)):
             return False
@@ -132,8 +133,8 @@ def write_stream(document: Document, source: ColumnDataSource,
     append_columns(source, data, rollover)
     frames = None
     written = 0
-    for socket in _websockets(document) or ():
-        connection = socket.ws_connection
+    for socket in session_websockets(document):
+        connection = getattr(socket, "ws_connection", None)
         if connection is None or connection.is_closing():
             continue
         frames = frames if frames is not None else message_frames(message)
@@ -152,8 +153,6 @@ def _held(lock: Any) -> bool:
 
 
 def _panel_holds_messages(document: Document) -> bool:
-    try:
-        from panel.io.document import _WRITE_BLOCK, _WRITE_MSGS
-    except ImportError:
+    if _WRITE_MSGS is None or _WRITE_BLOCK is None:
         return True
     return document in _WRITE_MSGS or document in _WRITE_BLOCK
