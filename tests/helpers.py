@@ -10,6 +10,7 @@ from typing import Any
 
 from bokeh.client import ClientSession, pull_session
 from bokeh.models import ColumnDataSource
+from tornado.websocket import WebSocketClosedError
 
 
 def free_port() -> int:
@@ -125,11 +126,12 @@ class LiveClient:
         connection, bypassing bokeh.client's protocol and validation."""
         websocket = self.session._connection._socket._socket
 
-        def write() -> None:
+        async def write() -> None:
             for frame in frames:
-                sent = websocket.write_message(frame, binary=isinstance(frame, bytes))
-                # The server may close on it before the frame is out: not an error here.
-                sent.add_done_callback(lambda future: future.exception())
+                try:
+                    await websocket.write_message(frame, binary=isinstance(frame, bytes))
+                except WebSocketClosedError:
+                    return  # the server closed on it: the expected answer to some frames
 
         self.session._connection.io_loop.add_callback(write)
 
