@@ -9,6 +9,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
+from .bokeh_repair import make_patch_curdoc_exception_safe
 from .editor import EDITOR_WIDGETS, model_editor
 from .model import BrownianMotion
 from .notice import connection_lost_notice, show_when_disconnected
@@ -107,6 +108,7 @@ class BrownianApp(Viewer):
         if doc is None or doc.session_context is None:
             return
         doc.on_session_destroyed(lambda session_context: self.release())
+        make_patch_curdoc_exception_safe()  # a client's bad patch must not leak its document
         show_when_disconnected(doc, self.connection_notice)
         # The browser's WebSocket is subscribed by the time the page reports it has loaded.
         pn.state.onload(lambda: (disable_nagle(doc),

@@ -26,7 +26,6 @@ from bokeh.document import Document
 from bokeh.models import ColumnDataSource
 from panel.io.callbacks import PeriodicCallback
 
-from .bokeh_repair import drop_leaked_curdocs
 from .model import BrownianMotion
 from .ticker import Ticker, ticker_for
 from .wire import can_write_now, pending_bytes, write_stream
@@ -126,8 +125,6 @@ class PathStream(param.Parameterized):
         An error while drawing or streaming is logged and the next tick tries again, so one bad
         update never silently ends the stream.
         """
-        if self._doc is not None:
-            drop_leaked_curdocs()  # a tick is a plain event-loop callback: nothing is patching
         if self.model.paused:
             return
         if self._doc is not None and self._client_is_behind():

@@ -113,8 +113,8 @@ def test_hostile_message(served_app, server_log, name):
             wait_until(lambda: not attacker.connected)
         if logged is not None:
             assert any(logged in record.getMessage() for record in server_log.records), name
-        # A patch that raised inside Bokeh leaves curdoc() patched process-wide; the next tick
-        # drops it.
+        # A patch that raised inside Bokeh must not leave curdoc() patched process-wide (the
+        # clients' threads patch it briefly too, so wait for the stack to be empty).
         wait_until(lambda: not bokeh_doc._PATCHED_CURDOCS)
         errors = [r for r in server_log.records
                   if r.levelno >= logging.ERROR and not r.name.startswith("bokeh.server")]
