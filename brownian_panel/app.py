@@ -12,6 +12,7 @@ from panel.viewable import Viewer
 from .bokeh_repair import make_patch_curdoc_exception_safe
 from .editor import EDITOR_WIDGETS, model_editor
 from .model import BrownianMotion
+from .notebook import ViewReady, release_on_rerun
 from .notice import connection_lost_notice, show_when_disconnected
 from .ping import PingPong
 from .plot import path_figure
@@ -36,8 +37,9 @@ class BrownianApp(Viewer):
     """The model's editor, Reset and Pause buttons, the ping readout and the live plot.
 
     Building one starts streaming. Inside a server session the query string sets the model, the
-    URL follows it, and the stream stops and the objects are released when the session ends.
-    Call ``release()`` to stop it yourself (e.g. in a notebook).
+    URL follows it, and the stream stops and the objects are released when the session ends. In
+    a notebook, running the cell that built it again releases it. Call ``release()`` to stop it
+    yourself.
     """
 
     model = param.ClassSelector(class_=BrownianMotion, constant=True, doc="""
@@ -85,6 +87,9 @@ class BrownianApp(Viewer):
             pn.pane.Bokeh(self.url_recorder, visible=False),
             sizing_mode="stretch_width",
         )
+        if pn.state.curdoc is None or pn.state.curdoc.session_context is None:
+            # In a notebook the stream waits for the browser to build the plot's view.
+            self._layout.append(ViewReady(on_ready=self.stream.notebook_view_ready))
         self._attach_to_session()
         self.stream.start()
 
@@ -106,6 +111,7 @@ class BrownianApp(Viewer):
     def _attach_to_session(self) -> None:
         doc = pn.state.curdoc
         if doc is None or doc.session_context is None:
+            release_on_rerun(self.release)  # in a notebook: running the cell again releases
             return
         doc.on_session_destroyed(lambda session_context: self.release())
         make_patch_curdoc_exception_safe()  # a client's bad patch must not leak its document

@@ -11,7 +11,8 @@ for all sessions) and the update is written straight to the session's WebSockets
 (``wire.write_stream``); when the session is busy (a locked callback, a write in progress) the
 update goes the normal way, ``source.stream`` under the document lock, queued behind the busy
 work so updates stay in order. Elsewhere (a notebook) the tick is Panel's ``PeriodicCallback``
-on the running asyncio loop and the update is a plain ``source.stream``.
+on the running asyncio loop and ``NotebookLink`` streams and pushes the update over Panel's comm.
+Either way the source refuses data changes sent by a client (``refuse_client_writes``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from bokeh.models import ColumnDataSource
 from panel.io.callbacks import PeriodicCallback
 
 from .model import BrownianMotion
+from .notebook import NotebookLink
+from .owned_source import refuse_client_writes
 from .ticker import Ticker, ticker_for
 from .wire import can_write_now, pending_bytes, write_stream
 
@@ -66,9 +69,12 @@ class PathStream(param.Parameterized):
         if params.get("source") is None:
             params["source"] = ColumnDataSource(data=_empty_path(params.get("timestamps", False)))
         super().__init__(model=model, **params)
+        refuse_client_writes(self.source)
         doc = pn.state.curdoc
         #: The server session's document, or None in a notebook or plain Python.
         self._doc: Document | None = doc if doc is not None and doc.session_context else None
+        #: Outside a server session: streams into the source and keeps a notebook view exact.
+        self._notebook = NotebookLink(self.source) if self._doc is None else None
         #: Panel's callback (notebook), or the shared ticker and period (server session).
         self._callback: PeriodicCallback | tuple[Ticker, int] | None = None
         #: Updates handed to the document lock and not yet streamed (server session).
@@ -117,7 +123,7 @@ class PathStream(param.Parameterized):
         for watcher in self._watchers:
             self.model.param.unwatch(watcher)
         self._watchers = []
-        self.source.data = _empty_path(self.timestamps)
+        self._clear()
 
     def tick(self) -> None:
         """Stream one update unless the model is paused.
@@ -163,7 +169,9 @@ class PathStream(param.Parameterized):
             if self.timestamps:
                 now = time.time() * 1000
                 data["t"] = [now] * len(x) if isinstance(x, list) else np.full(len(x), now)
-            if self._doc is None or locked:
+            if self._notebook is not None:
+                self._notebook.stream(data, rollover=self.model.window)
+            elif locked:
                 self.source.stream(data, rollover=self.model.window)
             else:
                 write_stream(self._doc, self.source, data, rollover=self.model.window)
@@ -178,10 +186,17 @@ class PathStream(param.Parameterized):
         data = self.source.data
         return np.asarray(data["x"], dtype=np.float64), np.asarray(data["y"], dtype=np.float64)
 
+    def notebook_view_ready(self) -> None:
+        """In a notebook: the browser has built the plot's view (see ``notebook.ViewReady``)."""
+        if self._notebook is not None:
+            self._notebook.view_ready()
+
     def _reschedule(self, event: param.parameterized.Event) -> None:
         if self._callback is not None:
             self.stop()
             self.start()
 
-    def _clear(self, event: param.parameterized.Event) -> None:
+    def _clear(self, event: param.parameterized.Event | None = None) -> None:
         self.source.data = _empty_path(self.timestamps)
+        if self._notebook is not None:
+            self._notebook.push()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
+import numpy as np
 import pytest
 from bokeh.models import Slider, Spinner
 from panel.models.esm import DataEvent
 
-from ..helpers import LiveClient, wait_until
+from ..helpers import LiveClient, path_source, wait_until
 
 
 def _slider(client: LiveClient) -> Slider:
@@ -108,3 +110,29 @@ def test_well_formed_ping_over_the_websocket_is_answered(served_app):
         client.send_event(DataEvent(model=_ping_model(client), data={"ping": 41}))
         wait_until(lambda: app.ping.last_ping == 41)
         assert app.ping.pongs == 1
+
+
+def _path_patch(kind: str, source_id: str) -> tuple[str, str, str]:
+    """A client's raw PATCH-DOC writing the path source's data (the browser never does this)."""
+    columns = {"type": "map", "entries": [["x", [999.0]], ["y", [999.0]]]}
+    event = {"kind": kind, "model": {"id": source_id}, "attr": "data"}
+    event.update({
+        "ColumnsStreamed": {"data": columns, "rollover": None},
+        "ColumnsPatched": {"patches": {"type": "map", "entries": [["y", [[0, 999.0]]]]}},
+        "ModelChanged": {"new": columns},
+    }[kind])
+    header = {"msgid": f"write-{kind}", "msgtype": "PATCH-DOC", "num_buffers": 0}
+    return json.dumps(header), "{}", json.dumps({"events": [event]})
+
+
+@pytest.mark.parametrize("kind", ["ColumnsStreamed", "ColumnsPatched", "ModelChanged"])
+def test_a_client_cannot_write_the_path(served_app, kind):
+    with LiveClient(served_app.url, {"period": "50"}) as client:
+        app = served_app.app()
+        wait_until(lambda: client.points >= 3)
+        client.send_raw(*_path_patch(kind, path_source(client.session.document).id))
+        grown = client.points
+        wait_until(lambda: client.points >= grown + 5)
+        x, y = served_app.on_server_loop(app.stream.path)
+        assert 999.0 not in x and 999.0 not in y
+        np.testing.assert_array_equal(x, np.arange(1, len(x) + 1))

@@ -1,0 +1,160 @@
+"""The notebook side of streaming: the browser's view holds exactly the kernel's points.
+
+In a notebook Panel renders the app into a document whose changes are held until something
+pushes them over the view's comm (``panel.io.notebook.push``). Left alone this goes wrong in
+several ways (Panel 1.9, JupyterLab 4.6): held stream events wait for an unrelated push, and
+any message from the browser releases the hold and drops them; a push made before the browser
+has opened the comm is retried on a timer per message, so early updates arrive out of order;
+messages that arrive before the browser has built the view are dropped; a page reload shows
+the snapshot rendered when the cell ran; and binary buffers fail in Panel's browser-side comm
+manager ("s is not iterable"). ``NotebookLink`` streams so that none of this happens:
+
+- not displayed (no document): a plain ``source.stream``;
+- displayed but the view not built yet: the points are appended without events (nothing to be
+  retried out of order, nothing dropped) and the view is marked behind;
+- ``ViewReady``, shown beside the plot, reports from the browser each time the view has been
+  built (again after a reload): the next update replaces the view's whole data; the ones after
+  it stream. Every update is pushed at once, as JSON lists.
+
+``release_on_rerun`` ties an app to the notebook cell that built it: running that cell again
+releases the old app, so re-running never leaves an orphan periodic callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import panel as pn
+from bokeh.document import Document
+from bokeh.models import ColumnDataSource
+from panel.custom import JSComponent
+from panel.io.notebook import push
+
+from .wire import append_columns
+
+
+def view_comm(doc: Document | None) -> Any | None:
+    """The Panel comm of the notebook view rendered into ``doc``, or None."""
+    if doc is None:
+        return None
+    for _viewable, _root, view_doc, comm in list(pn.state._views.values()):
+        if view_doc is doc and comm is not None:
+            return comm
+    return None
+
+
+def _connection(comm: Any) -> Any | None:
+    """The comm's open Jupyter connection: None until the browser opens it."""
+    return getattr(comm, "_comm", comm)
+
+
+def _as_lists(data: dict[str, Any]) -> dict[str, list[float]]:
+    return {name: np.asarray(values, dtype=np.float64).tolist() for name, values in data.items()}
+
+
+def _appended(columns: dict[str, Any], data: dict[str, Any], rollover: int | None
+              ) -> dict[str, list[float]]:
+    """New columns: ``columns`` then ``data``, keeping the last ``rollover`` points."""
+    merged = {}
+    for name, values in data.items():
+        column = list(columns[name]) + list(values)
+        merged[name] = column[-rollover:] if rollover else column
+    return merged
+
+
+class NotebookLink:
+    """Streams into a source shown in a notebook so the view holds exactly the kernel's data."""
+
+    def __init__(self, source: ColumnDataSource):
+        self.source = source
+        #: True once the browser has reported the view built (``view_ready``).
+        self._ready = False
+        #: True when the view may lack points the source holds.
+        self._behind = False
+
+    def view_ready(self) -> None:
+        """The browser has built the view (from the snapshot of the document): resend it all."""
+        self._ready = self._behind = True
+
+    def stream(self, data: dict[str, Any], rollover: int | None) -> None:
+        """Append ``data`` (keeping the last ``rollover`` points) and bring the view along."""
+        doc = self.source.document
+        if doc is None:  # not displayed: nothing to keep in step
+            self.source.stream(data, rollover)
+            return
+        data = _as_lists(data)
+        comm = self._ready_comm(doc)
+        if comm is None:
+            append_columns(self.source, data, rollover)
+            self._behind = True
+            return
+        if self._behind:
+            self.source.data = _appended(self.source.data, data, rollover)
+            self._behind = False
+        else:
+            self.source.stream(data, rollover)
+        push(doc, comm)
+
+    def push(self) -> None:
+        """Send the document's held changes (e.g. a cleared path) if the view is connected."""
+        doc = self.source.document
+        comm = self._ready_comm(doc) if doc is not None else None
+        if comm is None:
+            self._behind = doc is not None
+        else:
+            push(doc, comm)
+
+    def _ready_comm(self, doc: Document) -> Any | None:
+        """The view's comm if the view is built and the comm open, else None."""
+        comm = view_comm(doc) if self._ready else None
+        return comm if comm is not None and _connection(comm) is not None else None
+
+
+class ViewReady(JSComponent):
+    """Invisible; its browser side reports each time the view holding it has been built."""
+
+    _esm = """
+    export function render({ model }) {
+      // After the current build: by then the view's root is indexed and takes messages.
+      setTimeout(() => model.send_msg({ ready: true }), 0);
+    }
+    """
+
+    def __init__(self, on_ready: Callable[[], None], **params):
+        params.setdefault("height", 0)
+        params.setdefault("width", 0)
+        params.setdefault("margin", 0)
+        super().__init__(**params)
+        self._on_ready = on_ready
+
+    def _handle_msg(self, data: object) -> None:
+        if data == {"ready": True}:
+            self._on_ready()
+
+
+def release_on_rerun(release: Callable[[], None]) -> None:
+    """Call ``release`` when the IPython cell running now runs again; no-op outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    home: dict[str, Any] = {}
+
+    def record_cell(result: Any) -> None:
+        home["cell"] = getattr(result.info, "cell_id", None)
+        shell.events.unregister("post_run_cell", record_cell)
+        if home["cell"] is None:  # the frontend does not name cells
+            shell.events.unregister("pre_run_cell", release_if_home)
+
+    def release_if_home(info: Any) -> None:
+        if "cell" in home and getattr(info, "cell_id", None) == home["cell"]:
+            shell.events.unregister("pre_run_cell", release_if_home)
+            release()
+
+    shell.events.register("post_run_cell", record_cell)
+    shell.events.register("pre_run_cell", release_if_home)

@@ -1,0 +1,176 @@
+"""examples/brownian.ipynb in a real JupyterLab, driven by headless Chromium.
+
+One JupyterLab server and one page for the module: Chromium opens the notebook, runs all cells,
+and the tests read the path from the page's ``window.Bokeh`` documents and from the kernel.
+Requests that would leave the machine are refused and recorded.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+from ..browser.conftest import _NOT_LOOPBACK, _record_external, browser  # noqa: F401
+from ..helpers import wait_until
+from .jupyterlab import JupyterLab, process_alive, wait_gone
+from .test_notebook import NOTEBOOK
+
+pytestmark = pytest.mark.browser
+
+#: The path's x values in the page, from whichever Bokeh document holds the live plot.
+BROWSER_X = """() => {
+    const found = [];
+    for (const doc of Bokeh.documents) {
+        const renderer = doc.get_model_by_name('path');
+        if (renderer === null) continue;
+        const data = renderer.data_source.data;
+        const column = (name) => Array.from(data instanceof Map ? data.get(name) : data[name]);
+        found.push({x: column('x'), y: column('y')});
+    }
+    return found[found.length - 1] ?? null;
+}"""
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab serving a copy of the notebook; kernels shut down and server stopped after."""
+    root, home = tmp_path_factory.mktemp("lab-root"), tmp_path_factory.mktemp("lab-home")
+    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    started = time.monotonic()
+    server = JupyterLab(root, home)
+    server.started_in = time.monotonic() - started
+    yield server
+    server.shut_down_kernels()
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def notebook(lab, browser):  # noqa: F811
+    """The notebook open in Chromium with every cell run; its kernel's client and pid."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.route(_NOT_LOOPBACK, lambda route: route.abort())
+    page = context.new_page()
+    page.external_requests = []
+    page.on("request", lambda request: _record_external(page, request.url))
+    started = time.monotonic()
+    page.goto(lab.notebook_url(NOTEBOOK.name))
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    wait_until(lambda: [(k["execution_state"], k["connections"] > 0) for k in lab.api("kernels")]
+               == [("idle", True)], timeout=60)
+    first_cell = page.locator(".jp-CodeCell .jp-InputPrompt").first
+    for _attempt in range(3):  # a click landing while the page still connects runs nothing
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            wait_until(lambda: re.search(r"\[\d+\]", first_cell.inner_text()), timeout=15)
+            break
+        except AssertionError:
+            continue
+    app_cell = page.locator(".jp-CodeCell", has_text="app = BrownianApp()")
+    app_prompt = app_cell.locator(".jp-InputPrompt")
+    wait_until(lambda: app_prompt.inner_text().strip() == "[2]:", timeout=30)  # each cell ran once
+    try:
+        page.wait_for_function(f"() => window.Bokeh !== undefined && ({BROWSER_X})() !== null",
+                               timeout=90_000)
+    except Exception:
+        shot = lab.log.parent / "no-plot.png"
+        page.screenshot(path=shot)
+        raise AssertionError(f"no plot after running all cells: see {shot}, {lab.log}") from None
+    [kernel_id] = lab.kernel_ids()
+    kernel = lab.kernel(kernel_id)
+    wait_until(lambda: kernel.value("'app' in globals() and app.stream.running"), timeout=60)
+    page.ready_in = time.monotonic() - started
+    page.kernel, page.kernel_pid = kernel, kernel.value("__import__('os').getpid()")
+    yield page
+    kernel.close()
+    context.close()
+
+
+def browser_path(page) -> dict:
+    return page.evaluate(BROWSER_X)
+
+
+def kernel_path(page) -> dict:
+    return page.kernel.value("dict(zip('xy', (column.tolist() for column in app.stream.path())))")
+
+
+def settle_paused(page) -> tuple[dict, dict]:
+    """Pause from Python, wait until the page holds what the kernel holds; both paths."""
+    page.kernel.run("app.model.paused = True")
+    kernel = kernel_path(page)
+    wait_until(lambda: len(browser_path(page)["x"]) >= len(kernel["x"]), timeout=10)
+    return kernel, browser_path(page)
+
+
+def test_the_plot_renders_with_no_request_leaving_the_machine(lab, notebook):
+    assert browser_path(notebook) is not None
+    app_cell = notebook.locator(".jp-CodeCell", has_text="app = BrownianApp()")
+    wait_until(lambda: app_cell.locator(".jp-OutputArea canvas").first.is_visible())
+    assert notebook.external_requests == []
+    print(f"JupyterLab up in {lab.started_in:.1f} s; notebook run and plot shown in "
+          f"{notebook.ready_in:.1f} s")
+
+
+def test_the_line_grows(notebook):
+    notebook.kernel.run("app.model.paused = False")
+    before = len(browser_path(notebook)["x"])
+    wait_until(lambda: len(browser_path(notebook)["x"]) >= before + 4, timeout=10)
+
+
+def test_the_parameter_editors_slider_sets_variance_in_the_kernel(notebook):
+    editor = notebook.locator(".jp-CodeCell", has_text="model_editor(app.model)")
+    handle = editor.locator(".jp-OutputArea .noUi-handle").first
+    before = notebook.kernel.value("app.model.variance")
+    handle.focus()
+    for _ in range(3):
+        handle.press("ArrowRight")
+    wait_until(lambda: notebook.kernel.value("app.model.variance") > before + 0.2, timeout=10)
+    shown = editor.locator(".jp-OutputArea .bk-slider-title").first.inner_text()
+    variance = notebook.kernel.value("app.model.variance")
+    shown_value = float(re.search(r"Variance:\s*([\d.]+)", shown).group(1))
+    assert shown_value == pytest.approx(variance, abs=0.05)  # the title rounds to 0.1
+    # The app's own editor, above, follows the same model.
+    app_cell = notebook.locator(".jp-CodeCell", has_text="app = BrownianApp()")
+    wait_until(lambda: app_cell.locator(".bk-slider-title").first.inner_text() == shown)
+
+
+def test_pausing_from_python_stops_the_growth(notebook):
+    notebook.kernel.run("app.model.paused = False")
+    before = len(browser_path(notebook)["x"])
+    wait_until(lambda: len(browser_path(notebook)["x"]) > before, timeout=10)
+    kernel, _ = settle_paused(notebook)
+    time.sleep(2.0)
+    assert len(browser_path(notebook)["x"]) == len(kernel["x"])
+
+
+def test_the_kernels_path_and_the_pages_are_the_same_points_in_order(notebook):
+    notebook.kernel.run("app.model.param.update(period=100, paused=False)")
+    time.sleep(4.0)
+    kernel, shown = settle_paused(notebook)
+    assert len(kernel["x"]) >= 30
+    assert shown["x"] == kernel["x"]
+    assert shown["y"] == kernel["y"]
+    assert np.all(np.diff(shown["x"]) > 0), "the line doubles back"
+
+
+def test_rerunning_the_app_cell_releases_the_old_app(notebook):
+    notebook.kernel.run("old_app = app")
+    app_cell = notebook.locator(".jp-CodeCell", has_text="app = BrownianApp()")
+    app_cell.locator(".jp-InputArea-editor").click()
+    notebook.keyboard.press("Shift+Enter")
+    wait_until(lambda: notebook.kernel.value("app is not old_app"), timeout=30)
+    assert notebook.kernel.value("[old_app.stream.running, app.stream.running]") == [False, True]
+    wait_until(lambda: len((browser_path(notebook) or {"x": []})["x"]) >= 3, timeout=30)
+    kernel, shown = settle_paused(notebook)
+    assert shown["x"] == kernel["x"]
+
+
+def test_shutting_the_kernel_down_ends_its_process(lab, notebook):
+    assert process_alive(notebook.kernel_pid)
+    lab.shut_down_kernels()
+    wait_gone(notebook.kernel_pid)
+    assert not process_alive(notebook.kernel_pid)
