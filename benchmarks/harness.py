@@ -357,7 +357,7 @@ _FRAME_COUNTER = """(seconds) => new Promise((resolve) => {
 
 
 _RECORD_ARRIVALS = """() => {
-  const source = Bokeh.documents[0].get_model_by_name('path').data_source;
+  const source = Bokeh.documents[0].get_model_by_name('path');
   window.latencies = [];
   source.streaming.connect(() => {
     const t = source.data.t;
@@ -370,7 +370,7 @@ def _path_loaded(page, points: int = 1) -> None:
     page.wait_for_function(
         f"() => window.Bokeh && Bokeh.documents.length && "
         f"Bokeh.documents[0].get_model_by_name('path') && Bokeh.documents[0]"
-        f".get_model_by_name('path').data_source.data.x.length >= {points}",
+        f".get_model_by_name('path').data.x.length >= {points}",
         timeout=60_000)
 
 
@@ -417,7 +417,7 @@ def measure_browser_fps(server: Server, window: int = 10_000, points_per_s: int 
         page.evaluate(_RECORD_ARRIVALS)
         times = page.evaluate(_FRAME_COUNTER, seconds)
         held = page.evaluate("() => Bokeh.documents[0].get_model_by_name('path')"
-                             ".data_source.data.x.length")
+                             ".data.x.length")
         latencies = page.evaluate("() => window.latencies")
     fifth = max(1, len(latencies) // 5)
     return {"window": window, "points_per_s": points_per_s, "batch": batch,

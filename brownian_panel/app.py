@@ -11,6 +11,7 @@ from panel.viewable import Viewer
 
 from .bokeh_repair import make_patch_curdoc_exception_safe
 from .editor import EDITOR_WIDGETS, model_editor
+from .history_view import HistoryView
 from .model import BrownianMotion
 from .notebook import ViewReady, release_on_rerun
 from .notice import connection_lost_notice, show_when_disconnected
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 TITLE = "Brownian motion"
 
 #: Model parameters that the page URL records.
-URL_PARAMETERS = [*EDITOR_WIDGETS, "paused"]
+URL_PARAMETERS = [*EDITOR_WIDGETS, "paused", "history"]
 
 
 def pause_label(paused: bool) -> str:
@@ -64,6 +65,9 @@ class BrownianApp(Viewer):
         super().__init__(**params)
         model = self.model
         self.stream = PathStream(model, timestamps=self.timestamps)
+        doc = pn.state.curdoc
+        self.history = HistoryView(model, doc if doc is not None and doc.session_context else None)
+        self.stream.add_listener(lambda x, y: self.history.append(y))
         self.editor = model_editor(model)
         self.ping = PingPong()
         self.reset_button = pn.widgets.Button(label="Reset", color="warning")
@@ -84,6 +88,8 @@ class BrownianApp(Viewer):
                 pn.Column(self.ping, pn.Row(self.reset_button, self.pause_button)),
             ),
             pn.pane.Bokeh(path_figure(self.stream.source), sizing_mode="stretch_width"),
+            pn.pane.Bokeh(self.history.status),
+            pn.pane.Bokeh(self.history.figure, sizing_mode="stretch_width"),
             pn.pane.Bokeh(self.url_recorder, visible=False),
             sizing_mode="stretch_width",
         )
@@ -99,6 +105,7 @@ class BrownianApp(Viewer):
     def release(self) -> None:
         """Stop streaming and drop the path; the app stays displayed but frozen. Idempotent."""
         self.stream.release()
+        self.history.release()
         if self._pause_watcher is not None:
             self.model.param.unwatch(self._pause_watcher)
             self._pause_watcher = None

@@ -124,12 +124,31 @@ class History:
         return raw + sum(level._min.nbytes + level._max.nbytes + level._argmin.nbytes
                          + level._argmax.nbytes for level in self._levels)
 
+    def set_capacity(self, capacity: int) -> None:
+        """Keep at most ``capacity`` points from now on, dropping the oldest chunks if needed."""
+        if capacity < CHUNK:
+            raise ValueError(f"capacity must be at least one chunk ({CHUNK} points)")
+        self.capacity = capacity
+        while len(self) > capacity:
+            self._drop_chunk()
+
     def clear(self) -> None:
         """Forget everything (a reset): the next point is step 1 again."""
         self.__init__(self.capacity)
 
     def append(self, values) -> None:
         """Append values (a float or a 1-D array) as the next steps."""
+        if isinstance(values, float):  # one point: no array to make
+            offset = self.stop % CHUNK
+            if offset == 0:
+                self._chunks.append(np.empty(CHUNK))
+            self._chunks[-1][offset] = values
+            self.stop += 1
+            if self.stop % LEAF == 0:
+                self._close_nodes(self.stop - 1, self.stop)
+            if len(self) > self.capacity:
+                self._drop_chunk()
+            return
         values = np.atleast_1d(np.asarray(values, dtype=np.float64))
         done = 0
         while done < len(values):
@@ -272,13 +291,14 @@ class History:
             if candidate.size <= width:
                 level = candidate
         size = 1 if level is None else level.size
-        # Inner edges on the level's node grid (strictly increasing since size <= width).
+        # Inner edges on the level's node grid: non-decreasing (size <= width), repeats dropped.
         inner = np.floor((start + width * np.arange(1, pixels)) / size).astype(np.int64) * size
         inner = inner[(inner > start) & (inner < stop)]
+        inner = inner[np.diff(inner, prepend=start) > 0]
         if level is not None:  # nodes past the last closed one are read one level finer
             closed_stop = (level.first + len(level)) * size
             inner = inner[inner <= closed_stop]
-        edges = np.unique(np.concatenate([[start], inner, [stop]]))
+        edges = np.concatenate([[start], inner, [stop]])
         first_node_edge, last_node_edge = edges[1], edges[-2]
         if len(edges) < 3 or first_node_edge >= last_node_edge:
             lows, at_lows, highs, at_highs = [], [], [], []

@@ -63,12 +63,18 @@ class BrownianMotion(param.Parameterized):
         Interval between updates, in milliseconds. The lower bound keeps a session from
         spinning the CPU.""")
 
-    batch = StrictInteger(default=1, bounds=(1, 10_000), label="Points per update", doc="""
+    batch = StrictInteger(default=1, bounds=(1, 100_000), label="Points per update", doc="""
         Number of increments drawn and sent to the browser on each update.""")
 
     window = StrictInteger(default=10_000, bounds=(10, 1_000_000), label="Window (points)", doc="""
         Number of most recent points kept in the plot (the rollover); older points are dropped
         on the server and in the browser, so memory stays bounded.""")
+
+    history = StrictInteger(default=10_000_000, bounds=(100_000, 100_000_000),
+                            label="History (points)", doc="""
+        Number of points since the last reset kept for the History plot and the export; past
+        it the oldest are dropped in whole chunks (65,536 points). Memory grows with the points
+        held, about 8.5 bytes each, never allocated up front.""")
 
     run = param.Integer(default=0, bounds=(0, None), constant=True, doc="""
         Number of the current run: it increases each time the path restarts (reset or a new

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import numpy as np
 import panel as pn
@@ -59,7 +60,8 @@ class PathStream(param.Parameterized):
         The model whose new points are streamed.""")
 
     source = param.ClassSelector(class_=ColumnDataSource, constant=True, doc="""
-        The data source the plot draws, with columns x (step) and y (position).""")
+        The data source the plot draws, with columns x (step) and y (position); made (named
+        "path") if none is given.""")
 
     timestamps = param.Boolean(default=False, constant=True, doc="""
         Add a column t: the server's clock (ms since the epoch) when each point was streamed,
@@ -67,7 +69,8 @@ class PathStream(param.Parameterized):
 
     def __init__(self, model: BrownianMotion, **params):
         if params.get("source") is None:
-            params["source"] = ColumnDataSource(data=_empty_path(params.get("timestamps", False)))
+            params["source"] = ColumnDataSource(data=_empty_path(params.get("timestamps", False)),
+                                                name="path")
         super().__init__(model=model, **params)
         refuse_client_writes(self.source)
         doc = pn.state.curdoc
@@ -79,6 +82,8 @@ class PathStream(param.Parameterized):
         self._callback: PeriodicCallback | tuple[Ticker, int] | None = None
         #: Updates handed to the document lock and not yet streamed (server session).
         self._queued = 0
+        #: Called with each update's new points (x, y arrays) before they are streamed.
+        self._listeners: list[Callable[[np.ndarray, np.ndarray], None]] = []
         #: Number of updates streamed since the driver was created.
         self.updates = 0
         #: Ticks skipped in a row so far because the client is not reading (server session).
@@ -163,6 +168,8 @@ class PathStream(param.Parameterized):
     def _stream(self, locked: bool = False) -> None:
         try:
             x, y = self.model.advance()
+            for listener in self._listeners:
+                listener(x, y)
             if len(x) <= JSON_BATCH_LIMIT:
                 x, y = x.tolist(), y.tolist()
             data = {"x": x, "y": y}
@@ -185,6 +192,10 @@ class PathStream(param.Parameterized):
         """The points the source holds now (the last ``window`` points), as float arrays."""
         data = self.source.data
         return np.asarray(data["x"], dtype=np.float64), np.asarray(data["y"], dtype=np.float64)
+
+    def add_listener(self, listener: Callable[[np.ndarray, np.ndarray], None]) -> None:
+        """Call ``listener(x, y)`` with each update's new points, before they are streamed."""
+        self._listeners.append(listener)
 
     def notebook_view_ready(self) -> None:
         """In a notebook: the browser has built the plot's view (see ``notebook.ViewReady``)."""

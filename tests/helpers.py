@@ -66,11 +66,10 @@ def run_in_session(app, action: Callable[[], Any], timeout: float = 10.0) -> Non
 
 
 def path_source(document) -> ColumnDataSource:
-    """The ColumnDataSource holding the path (columns x and y) in a Bokeh document."""
-    sources = [model for model in document.models
-               if isinstance(model, ColumnDataSource) and set(model.data) == {"x", "y"}]
-    assert len(sources) == 1, f"expected one path source, found {len(sources)}"
-    return sources[0]
+    """The ColumnDataSource named "path" (the live window: columns x and y) in a document."""
+    source = document.get_model_by_name("path")
+    assert isinstance(source, ColumnDataSource), f"no path source, found {source!r}"
+    return source
 
 
 class LiveClient:

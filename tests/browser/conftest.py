@@ -78,7 +78,7 @@ def _record_external(page, url: str) -> None:
 def browser_path(page) -> dict:
     """The x and y values of the path the page holds now."""
     return page.evaluate("""() => {
-        const data = Bokeh.documents[0].get_model_by_name('path').data_source.data;
+        const data = Bokeh.documents[0].get_model_by_name('path').data;
         const column = (name) => Array.from(data instanceof Map ? data.get(name) : data[name]);
         return {x: column('x'), y: column('y')};
     }""")
@@ -87,6 +87,6 @@ def browser_path(page) -> dict:
 def browser_points(page) -> int:
     """Number of points the page's plot holds now."""
     return page.evaluate("""() => {
-        const data = Bokeh.documents[0].get_model_by_name('path').data_source.data;
+        const data = Bokeh.documents[0].get_model_by_name('path').data;
         return (data instanceof Map ? data.get('x') : data.x).length;
     }""")

@@ -41,7 +41,7 @@ def test_lost_connection_is_shown_and_a_reload_after_restart_streams(open_page):
                                "Bokeh.documents[0].get_model_by_name('path') !== null")
         wait_until(lambda: browser_points(page) >= 5)
         x = page.evaluate("() => Array.from(Bokeh.documents[0].get_model_by_name('path')"
-                          ".data_source.data.x)")
+                          ".data.x)")
         assert x[0] == 1, "a fresh session starts at step 1"
         assert frozen >= 5
         assert not page.get_by_text(DISCONNECTED).is_visible()

@@ -25,9 +25,9 @@ pytestmark = pytest.mark.browser
 BROWSER_X = """() => {
     const found = [];
     for (const doc of Bokeh.documents) {
-        const renderer = doc.get_model_by_name('path');
-        if (renderer === null) continue;
-        const data = renderer.data_source.data;
+        const source = doc.get_model_by_name('path');
+        if (source === null) continue;
+        const data = source.data;
         const column = (name) => Array.from(data instanceof Map ? data.get(name) : data[name]);
         found.push({x: column('x'), y: column('y')});
     }

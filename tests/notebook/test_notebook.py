@@ -39,8 +39,9 @@ def test_the_app_cell_carries_panels_bundle_with_the_plot_and_its_source(execute
                 if o.output_type == "execute_result"]
     assert "application/vnd.holoviews_exec.v0+json" in result.data
     html = result.data["text/html"]
-    renderer = re.search(r'"name":"GlyphRenderer".{0,120}"attributes":\{"name":"path",'
-                         r'"data_source":\{"type":"object","name":"ColumnDataSource"', html)
+    renderer = re.search(r'"name":"GlyphRenderer".{0,120}"attributes":\{"name":"path-line",'
+                         r'"data_source":\{"type":"object","name":"ColumnDataSource"'
+                         r'.{0,80}"attributes":\{"name":"path"', html)
     assert renderer, "the document holds the path's line renderer and its ColumnDataSource"
 
 

@@ -43,7 +43,7 @@ def test_minutes_at_20000_points_per_second_stay_bounded(start_process, open_pag
                 "() => performance.memory.usedJSHeapSize") / 2**20, 1),
             "warm": time.monotonic() >= warm})
     last_x = page.evaluate("() => { const x = Bokeh.documents[0].get_model_by_name('path')"
-                           ".data_source.data.x; return x[x.length - 1]; }")
+                           ".data.x; return x[x.length - 1]; }")
     print("\nsoak samples:", json.dumps(samples))
     assert all(sample["browser_points"] == WINDOW for sample in samples)
     expected_steps = 1000 / PERIOD_MS * BATCH * SOAK_SECONDS

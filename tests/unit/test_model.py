@@ -90,7 +90,8 @@ def test_variance_change_applies_to_the_next_update():
     ("variance", float("inf")), ("variance", 1e308), ("variance", "abc"), ("variance", [1]),
     ("variance", None), ("variance", True),
     ("period", 0), ("period", -5), ("period", 19), ("period", 10_001), ("period", 50.5),
-    ("batch", 0), ("batch", 10**9), ("batch", True),
+    ("batch", 0), ("batch", 100_001), ("batch", True), ("history", 99_999),
+    ("history", 10**8 + 1),
     ("window", 9), ("window", 10**12), ("window", "20000"),
     ("seed", -1), ("seed", 2**60), ("seed", 1.5),
     ("paused", "yes"),
@@ -104,7 +105,8 @@ def test_out_of_bounds_values_are_refused_and_the_old_value_kept(name, value):
 
 
 @pytest.mark.parametrize(("name", "value"), [
-    ("variance", 0.0), ("variance", 2.0), ("period", 20), ("period", 10_000), ("batch", 10_000),
+    ("variance", 0.0), ("variance", 2.0), ("period", 20), ("period", 10_000), ("batch", 100_000),
+    ("history", 100_000), ("history", 10**8),
     ("window", 10), ("window", 1_000_000), ("seed", 0), ("seed", None), ("paused", True),
 ])
 def test_values_at_the_bounds_are_accepted(name, value):

@@ -1,0 +1,110 @@
+"""`python -m benchmarks.history`: the history pyramid beside full scans, side by side.
+
+    python -m benchmarks.history [--points 10000000] [--pixels 1000] [--views 200]
+
+Appends a random walk in batches of 1,000 (and, separately, one point at a time), then times
+views of random ranges at ``--pixels``: ours (``History.view``), a numpy min/max scan of the
+range, and tsdownsample's MinMax (a one-shot scan, if installed: the ``bench`` extra). Reports
+medians and p99 in microseconds, ratios, and the memory held per raw float64 byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+
+from brownian_panel.history import History
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    values = np.asarray(samples) * 1e6
+    return {"p50_us": float(np.median(values)), "p99_us": float(np.percentile(values, 99))}
+
+
+def _numpy_scan(values: np.ndarray, start: int, stop: int, pixels: int) -> None:
+    part = values[start:stop]
+    edges = np.linspace(0, len(part), pixels + 1).astype(np.int64)[:-1]
+    np.minimum.reduceat(part, edges), np.maximum.reduceat(part, edges)
+
+
+def run(points: int, pixels: int, views: int, seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    values = np.cumsum(rng.normal(size=points))
+    history = History(capacity=max(points, 100_000))
+    appends = []
+    for start in range(0, points, 1000):
+        began = time.perf_counter()
+        history.append(values[start:start + 1000])
+        appends.append(time.perf_counter() - began)
+    singles = History()
+    began = time.perf_counter()
+    for value in values[:200_000].tolist():
+        singles.append(value)
+    single_us = (time.perf_counter() - began) / 200_000 * 1e6
+
+    try:
+        from tsdownsample import MinMaxDownsampler
+    except ImportError:
+        MinMaxDownsampler = None
+    ranges = []
+    for _ in range(views):
+        start = int(rng.integers(0, points - 10))
+        ranges.append((start, int(rng.integers(start + 10, points + 1))))
+    ranges.append((0, points))
+    timings: dict[str, list[float]] = {"ours": [], "numpy_scan": [], "tsdownsample": []}
+    for start, stop in ranges:  # side by side, range by range
+        began = time.perf_counter()
+        history.view(start, stop, pixels)
+        timings["ours"].append(time.perf_counter() - began)
+        began = time.perf_counter()
+        _numpy_scan(values, start, stop, pixels)
+        timings["numpy_scan"].append(time.perf_counter() - began)
+        if MinMaxDownsampler is not None and stop - start > 2 * pixels:
+            began = time.perf_counter()
+            MinMaxDownsampler().downsample(values[start:stop], n_out=2 * pixels)
+            timings["tsdownsample"].append(time.perf_counter() - began)
+    whole = {name: [] for name in timings}
+    for _ in range(20):
+        began = time.perf_counter()
+        history.view(0, points, pixels)
+        whole["ours"].append(time.perf_counter() - began)
+        began = time.perf_counter()
+        _numpy_scan(values, 0, points, pixels)
+        whole["numpy_scan"].append(time.perf_counter() - began)
+        if MinMaxDownsampler is not None:
+            began = time.perf_counter()
+            MinMaxDownsampler().downsample(values, n_out=2 * pixels)
+            whole["tsdownsample"].append(time.perf_counter() - began)
+    result = {
+        "machine": {"cpus": os.cpu_count(),
+                    "ram_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+                                     / 2**30, 1)},
+        "points": points, "pixels": pixels,
+        "append_batch_1000": _percentiles(appends),
+        "append_single_us_per_point": single_us,
+        "memory_per_raw_byte": history.nbytes / (8 * len(history)),
+        "view_random_ranges": {name: _percentiles(samples)
+                               for name, samples in timings.items() if samples},
+        "view_whole": {name: _percentiles(samples) for name, samples in whole.items() if samples},
+    }
+    ours = result["view_whole"]["ours"]["p50_us"]
+    result["whole_speedup"] = {name: entry["p50_us"] / ours
+                               for name, entry in result["view_whole"].items()}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--points", type=int, default=10_000_000)
+    parser.add_argument("--pixels", type=int, default=1000)
+    parser.add_argument("--views", type=int, default=200)
+    arguments = parser.parse_args()
+    print(json.dumps(run(arguments.points, arguments.pixels, arguments.views), indent=1))
+
+
+if __name__ == "__main__":
+    main()
