@@ -31,6 +31,27 @@ def _numpy_scan(values: np.ndarray, start: int, stop: int, pixels: int) -> None:
     np.minimum.reduceat(part, edges), np.maximum.reduceat(part, edges)
 
 
+def _zoom_handler(values: np.ndarray, pixels: int, rng: np.random.Generator) -> dict:
+    """A RangesUpdate handled by the History plot, outside a session: decimating the new range
+    and setting the source (no socket write)."""
+    from bokeh.events import RangesUpdate
+
+    from brownian_panel.history_view import HistoryView
+    from brownian_panel.model import BrownianMotion
+
+    view = HistoryView(BrownianMotion(history=max(len(values), 100_000)))
+    view.history.append(values)
+    samples = []
+    for _ in range(100):
+        start = float(rng.integers(1, len(values) - 10))
+        stop = float(rng.integers(int(start) + 10, len(values) + 1))
+        event = RangesUpdate(view.figure, x0=start, x1=stop, y0=0, y1=1)
+        began = time.perf_counter()
+        view._on_ranges(event)
+        samples.append(time.perf_counter() - began)
+    return _percentiles(samples)
+
+
 def run(points: int, pixels: int, views: int, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     values = np.cumsum(rng.normal(size=points))
@@ -91,6 +112,7 @@ def run(points: int, pixels: int, views: int, seed: int = 0) -> dict:
                                for name, samples in timings.items() if samples},
         "view_whole": {name: _percentiles(samples) for name, samples in whole.items() if samples},
     }
+    result["zoom_handler"] = _zoom_handler(values, pixels, rng)
     ours = result["view_whole"]["ours"]["p50_us"]
     result["whole_speedup"] = {name: entry["p50_us"] / ours
                                for name, entry in result["view_whole"].items()}

@@ -141,6 +141,8 @@ class PathStream(param.Parameterized):
         if self._doc is not None and self._client_is_behind():
             return
         if self._doc is not None and (self._queued or not can_write_now(self._doc)):
+            if self._queued:
+                return  # an update already waits for the busy session: the walk waits too
             # The session is busy: stream under the document lock, after what holds it.
             self._queued += 1
             self._doc.add_next_tick_callback(self._locked_tick)

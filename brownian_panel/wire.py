@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 from bokeh.core.serialization import Serializer
 from bokeh.document import Document
-from bokeh.document.events import ColumnsStreamedEvent
+from bokeh.document.events import ColumnDataChangedEvent, ColumnsStreamedEvent, ModelChangedEvent
+from bokeh.model import Model
 from bokeh.models import ColumnDataSource
 from bokeh.protocol.messages.patch_doc import patch_doc
 from tornado.iostream import StreamClosedError
@@ -58,6 +59,13 @@ def stream_message(source: ColumnDataSource, data: dict[str, Any], rollover: int
     """The PATCH-DOC message ``source.stream(data, rollover)`` would send, for this source only."""
     event = ColumnsStreamedEvent(source.document, source, "data", data, rollover, None)
     serializer = Serializer(references={source})
+    message = patch_doc(patch_doc.create_header(), {}, {"events": serializer.encode([event])})
+    message.add_buffers(*serializer.buffers)
+    return message
+
+
+def _event_message(event: Any, model: Model) -> patch_doc:
+    serializer = Serializer(references={model})
     message = patch_doc(patch_doc.create_header(), {}, {"events": serializer.encode([event])})
     message.add_buffers(*serializer.buffers)
     return message
@@ -131,6 +139,29 @@ def write_stream(document: Document, source: ColumnDataSource,
     """
     message = stream_message(source, data, rollover)
     append_columns(source, data, rollover)
+    return _write_message(document, message)
+
+
+def write_data(document: Document, source: ColumnDataSource, data: dict[str, Any]) -> int:
+    """Replace ``source``'s data (a ``ColumnDataChanged`` event) the way ``write_stream``
+    streams: Python-side columns set without notifications, one socket write per connection.
+    Same conditions as ``write_stream``."""
+    event = ColumnDataChangedEvent(document, source, "data", data=data, cols=list(data))
+    message = _event_message(event, source)
+    columns = source.data
+    dict.clear(columns)
+    dict.update(columns, data)
+    return _write_message(document, message)
+
+
+def write_property(document: Document, model: Model, name: str, value: Any) -> int:
+    """Set a plain property (e.g. a Div's text) and write the change like ``write_stream``."""
+    message = _event_message(ModelChangedEvent(document, model, name, value), model)
+    model._property_values[name] = value  # no notification: the change is written below
+    return _write_message(document, message)
+
+
+def _write_message(document: Document, message: patch_doc) -> int:
     frames = None
     written = 0
     for socket in session_websockets(document):

@@ -93,5 +93,5 @@ def test_a_reset_empties_the_history(served_app):
         run_in_session(app, app.model.reset)
         wait_until(lambda: len(_client_history(client)[0]) == 0, timeout=10)
         assert len(app.history.history) == 0
-        assert "History: 0 points" in client.session.document.get_model_by_name(
-            "history-status").text
+        status = client.session.document.get_model_by_name("history-status")
+        wait_until(lambda: "History: 0 points" in status.text, timeout=10)

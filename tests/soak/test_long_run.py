@@ -16,6 +16,7 @@ from ..helpers import wait_until
 
 SOAK_SECONDS = float(os.environ.get("BROWNIAN_SOAK_SECONDS", "180"))
 WINDOW, BATCH, PERIOD_MS = 100_000, 1_000, 50  # 20,000 points/s, the window full after 5 s
+HISTORY = 200_000  # the History plot's cap: full after 10 s, then whole chunks are dropped
 
 
 def _rss_mib(pid: int) -> float:
@@ -29,7 +30,8 @@ def test_minutes_at_20000_points_per_second_stay_bounded(start_process, open_pag
 
     base = start_process(lambda port: [PYTHON, "-m", "brownian_panel", "--port", str(port)])
     pid = start_process.processes[-1].pid
-    page = open_page(f"{base}/brownian?batch={BATCH}&period={PERIOD_MS}&window={WINDOW}")
+    page = open_page(f"{base}/brownian?batch={BATCH}&period={PERIOD_MS}&window={WINDOW}"
+                     f"&history={HISTORY}")
     wait_until(lambda: browser_points(page) == WINDOW, timeout=60)
     warm = time.monotonic() + 30  # allocations of a full window on both sides have settled
     start = time.monotonic()
