@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -97,8 +98,14 @@ class Kernel:
         return "".join(printed)
 
     def value(self, expression: str) -> object:
-        """The JSON value of ``expression`` evaluated in the kernel."""
-        return json.loads(self.run(f"import json as _json; print(_json.dumps({expression}))"))
+        """The JSON value of ``expression`` evaluated in the kernel (as a user expression of the
+        execute reply, not printed: a print was once missed right after a cell re-run)."""
+        reply = self.client.execute_interactive(
+            "", user_expressions={"value": f"__import__('json').dumps({expression})"},
+            timeout=30)
+        result = reply["content"]["user_expressions"]["value"]
+        assert result["status"] == "ok", result
+        return json.loads(ast.literal_eval(result["data"]["text/plain"]))
 
     def close(self) -> None:
         self.client.stop_channels()
