@@ -39,3 +39,15 @@ def test_benchmark_smoke_run_produces_sane_results(tmp_path):
         assert latency["updates"] >= 5, latency
         assert 0 <= latency["latency_ms_p50"] <= latency["latency_ms_p99"] < 10_000, latency
     assert len(result["churn"]) == 2 and all(c["rss_after_mib"] > 0 for c in result["churn"])
+
+
+def test_history_benchmark_runs_and_reports_each_figure():
+    from benchmarks.history import run
+
+    result = run(points=300_000, pixels=200, views=5)
+    assert result["points"] == 300_000 and result["machine"]["cpus"] >= 1
+    assert 1.0 < result["memory_per_raw_byte"] < 1.2
+    for figure in (result["append_batch_1000"], result["view_whole"]["ours"],
+                   result["view_whole"]["numpy_scan"], result["zoom_handler"]):
+        assert 0 < figure["p50_us"] <= figure["p99_us"]
+    assert result["append_single_us_per_point"] > 0
