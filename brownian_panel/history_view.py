@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 DEFAULT_PIXELS = 1000
 
 #: Seconds between two refreshes that follow new points. Each refresh resends the whole view:
-#: at 0.1 s (10 Hz) the History plot cost 0.34 ms of server CPU per session-update on top of
-#: the live stream's 0.19 ms (20 sessions at 10 Hz, 2 cores); at 0.25 s a quarter of that.
+#: at 0.1 s the History plot added about 0.32 ms of server CPU per session-update to the live
+#: stream's 0.2 ms (20 sessions at 10 Hz, 2 cores), at 0.25 s about 0.16 ms (docs/history.md).
 MIN_INTERVAL = 0.25
 
 #: Seconds between two updates of the status line while points arrive.
