@@ -66,7 +66,8 @@ class BrownianApp(Viewer):
         model = self.model
         self.stream = PathStream(model, timestamps=self.timestamps)
         doc = pn.state.curdoc
-        self.history = HistoryView(model, doc if doc is not None and doc.session_context else None)
+        session_doc = doc if doc is not None and doc.session_context else None
+        self.history = HistoryView(model, session_doc)
         self.stream.add_listener(lambda x, y: self.history.append(y))
         self.editor = model_editor(model)
         self.ping = PingPong()
@@ -93,7 +94,7 @@ class BrownianApp(Viewer):
             pn.pane.Bokeh(self.url_recorder, visible=False),
             sizing_mode="stretch_width",
         )
-        if pn.state.curdoc is None or pn.state.curdoc.session_context is None:
+        if session_doc is None:
             # In a notebook the stream waits for the browser to build the plot's view.
             self._layout.append(ViewReady(on_ready=self.stream.notebook_view_ready))
         self._attach_to_session()

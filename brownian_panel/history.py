@@ -211,14 +211,6 @@ class History:
             index += take
         return np.concatenate(parts) if parts else np.empty(0)
 
-    def chunks(self):
-        """The held values as read-only views, oldest first (for export without a copy)."""
-        for number, chunk in enumerate(self._chunks):
-            end = min(CHUNK, self.stop - self.start - number * CHUNK)
-            view = chunk[:end]
-            view.flags.writeable = False
-            yield view
-
     def _clip(self, start: int | None, stop: int | None) -> tuple[int, int]:
         start = self.start if start is None else min(max(int(start), self.start), self.stop)
         stop = self.stop if stop is None else min(max(int(stop), start), self.stop)
@@ -299,31 +291,29 @@ class History:
             closed_stop = (level.first + len(level)) * size
             inner = inner[inner <= closed_stop]
         edges = np.concatenate([[start], inner, [stop]])
-        first_node_edge, last_node_edge = edges[1], edges[-2]
-        if len(edges) < 3 or first_node_edge >= last_node_edge:
-            lows, at_lows, highs, at_highs = [], [], [], []
-        elif level is None:
-            values = self.values(first_node_edge, last_node_edge)
-            positions = np.arange(first_node_edge, last_node_edge)
-            starts = edges[1:-1][:-1] - first_node_edge
-            lows, at_lows = _segment_extremes(values, positions, starts, np.minimum)
-            highs, at_highs = _segment_extremes(values, positions, starts, np.maximum)
-        else:
-            local = slice(first_node_edge // size - level.first,
-                          last_node_edge // size - level.first)
-            node_starts = np.arange(first_node_edge, last_node_edge, size)
-            starts = (edges[1:-1][:-1] - first_node_edge) // size
-            lows, at_lows = _segment_extremes(level.min[local], node_starts + level.argmin[local],
-                                              starts, np.minimum)
-            highs, at_highs = _segment_extremes(level.max[local], node_starts + level.argmax[local],
-                                                starts, np.maximum)
-        # The two end buckets hold partial nodes: exact extremes of each.
-        ends = [self.extremes(edges[0], edges[1])]
-        tail = self.extremes(edges[-2], edges[-1]) if len(edges) > 2 else None
-        low = np.concatenate([[ends[0][0]], lows, [] if tail is None else [tail[0]]])
-        at_low = np.concatenate([[ends[0][1]], at_lows, [] if tail is None else [tail[1]]])
-        high = np.concatenate([[ends[0][2]], highs, [] if tail is None else [tail[2]]])
-        at_high = np.concatenate([[ends[0][3]], at_highs, [] if tail is None else [tail[3]]])
+        # The inner buckets, [edges[1], edges[-2]), reduced at once over whole nodes (or values).
+        first, last = edges[1], edges[-2]
+        middle: tuple = ([], [], [], [])
+        if first < last:
+            if level is None:
+                lows = highs = self.values(first, last)
+                at_lows = at_highs = np.arange(first, last)
+                starts = edges[1:-2] - first
+            else:
+                local = slice(first // size - level.first, last // size - level.first)
+                node_starts = np.arange(first, last, size)
+                lows, highs = level.min[local], level.max[local]
+                at_lows = node_starts + level.argmin[local]
+                at_highs = node_starts + level.argmax[local]
+                starts = (edges[1:-2] - first) // size
+            middle = (*_segment_extremes(lows, at_lows, starts, np.minimum),
+                      *_segment_extremes(highs, at_highs, starts, np.maximum))
+        # The two end buckets hold partial nodes: exact extremes of each. Every tuple here is
+        # (min, its index, max, its index).
+        head = self.extremes(edges[0], edges[1])
+        tail = [self.extremes(edges[-2], edges[-1])] if len(edges) > 2 else []
+        low, at_low, high, at_high = (
+            np.concatenate([[head[k]], middle[k], [end[k] for end in tail]]) for k in range(4))
         return edges, low, at_low.astype(np.int64), high, at_high.astype(np.int64)
 
 

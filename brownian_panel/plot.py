@@ -1,4 +1,4 @@
-"""The line chart of the path."""
+"""The line charts: the live window of the path and its whole history."""
 
 from __future__ import annotations
 
@@ -6,18 +6,19 @@ from bokeh.models import ColumnDataSource
 from bokeh.plotting import figure
 
 
+def _line_figure(source: ColumnDataSource, line_name: str, line_width: float,
+                 **options) -> figure:
+    """A full-width canvas chart of ``source``'s x (step) against y (position)."""
+    plot = figure(sizing_mode="stretch_width", x_axis_label="step", y_axis_label="position",
+                  output_backend="canvas", **options)
+    plot.line("x", "y", source=source, line_width=line_width, name=line_name)
+    return plot
+
+
 def path_figure(source: ColumnDataSource, height: int = 420) -> figure:
     """A zoomable line chart of ``source``'s x (step) and y (position) columns."""
-    plot = figure(
-        height=height,
-        sizing_mode="stretch_width",
-        x_axis_label="step",
-        y_axis_label="position",
-        tools="pan,wheel_zoom,box_zoom,reset,save",
-        output_backend="canvas",
-    )
-    plot.line("x", "y", source=source, line_width=1.5, name="path-line")
-    return plot
+    return _line_figure(source, "path-line", 1.5, height=height,
+                        tools="pan,wheel_zoom,box_zoom,reset,save")
 
 
 def history_figure(source: ColumnDataSource, height: int = 300) -> figure:
@@ -26,19 +27,7 @@ def history_figure(source: ColumnDataSource, height: int = 300) -> figure:
     Level-of-detail rendering is off and interaction settles after 50 ms (Bokeh's defaults
     added about 250 ms before the re-decimated data was asked for).
     """
-    plot = figure(
-        height=height,
-        sizing_mode="stretch_width",
-        title="History",
-        x_axis_label="step",
-        y_axis_label="position",
-        tools="xpan,xwheel_zoom,xbox_zoom,reset,save",
-        active_scroll="xwheel_zoom",
-        output_backend="canvas",
-        lod_threshold=None,
-        lod_interval=50,
-        lod_timeout=50,
-        name="history-plot",
-    )
-    plot.line("x", "y", source=source, line_width=1, name="history-line")
-    return plot
+    return _line_figure(source, "history-line", 1, height=height, title="History",
+                        name="history-plot", tools="xpan,xwheel_zoom,xbox_zoom,reset,save",
+                        active_scroll="xwheel_zoom", lod_threshold=None, lod_interval=50,
+                        lod_timeout=50)

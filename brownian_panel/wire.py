@@ -58,13 +58,11 @@ def stream_message(source: ColumnDataSource, data: dict[str, Any], rollover: int
                    ) -> patch_doc:
     """The PATCH-DOC message ``source.stream(data, rollover)`` would send, for this source only."""
     event = ColumnsStreamedEvent(source.document, source, "data", data, rollover, None)
-    serializer = Serializer(references={source})
-    message = patch_doc(patch_doc.create_header(), {}, {"events": serializer.encode([event])})
-    message.add_buffers(*serializer.buffers)
-    return message
+    return _event_message(event, source)
 
 
 def _event_message(event: Any, model: Model) -> patch_doc:
+    """A PATCH-DOC message of one event, encoded knowing only ``model`` (not the document)."""
     serializer = Serializer(references={model})
     message = patch_doc(patch_doc.create_header(), {}, {"events": serializer.encode([event])})
     message.add_buffers(*serializer.buffers)
