@@ -147,8 +147,9 @@ def write_data(document: Document, source: ColumnDataSource, data: dict[str, Any
     event = ColumnDataChangedEvent(document, source, "data", data=data, cols=list(data))
     message = _event_message(event, source)
     columns = source.data
-    dict.clear(columns)
-    dict.update(columns, data)
+    dict.update(columns, data)  # no moment without the columns, for readers on other threads
+    for name in [name for name in columns if name not in data]:
+        dict.__delitem__(columns, name)
     return _write_message(document, message)
 
 

@@ -37,7 +37,8 @@ def test_a_million_points_shown_at_pixel_resolution_and_zoom_re_decimates(served
 
     def settled_on_whole():
         state = _state(page)
-        return state["x"] == app.history.source.data["x"].tolist() and state
+        shown = served_app.on_server_loop(lambda: app.history.source.data["x"].tolist())
+        return state["x"] == shown and state
     state = wait_until(settled_on_whole, timeout=15)
     bucket = 2 * len(raw) / state["width"]  # the whole history, first to last bucket
     assert state["x"][0] <= bucket and state["x"][-1] >= len(raw) - bucket

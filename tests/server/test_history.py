@@ -28,12 +28,12 @@ def _paused(served_app, client):
     return app
 
 
-def _settled(client, app) -> tuple[np.ndarray, np.ndarray]:
-    """The client's history data once it equals the server's."""
+def _settled(served_app, client, app) -> tuple[np.ndarray, np.ndarray]:
+    """The client's history data once it equals the server's (read on the server's loop)."""
     def same():
         x, y = _client_history(client)
-        server = app.history.source.data
-        return len(x) == len(server["x"]) and np.array_equal(x, server["x"]) and (x, y)
+        server_x = served_app.on_server_loop(lambda: np.array(app.history.source.data["x"]))
+        return np.array_equal(x, server_x) and (x, y)
     return wait_until(same, timeout=10)
 
 
@@ -42,7 +42,7 @@ def test_the_history_holds_every_bucket_extreme_of_the_whole_path(served_app):
         app = served_app.app()
         wait_until(lambda: len(app.history.history) >= 300_000, timeout=30)
         app = _paused(served_app, client)
-        x, y = _settled(client, app)
+        x, y = _settled(served_app, client, app)
         raw = app.history.history.values()
         assert len(raw) == app.model.steps and client.points == 1000  # the window rolls over
         assert 0 < len(x) <= 2 * app.history.pixels
@@ -67,21 +67,21 @@ def test_zoom_re_decimates_the_visible_range_and_reset_returns_to_the_whole(serv
         zoom(RangesUpdate(plot, x0=x0, x1=x1, y0=-1, y1=1))
         wait_until(lambda: len(_client_history(client)[0]) and
                    _client_history(client)[0][0] >= x0 - 1, timeout=10)
-        x, y = _settled(client, app)
+        x, y = _settled(served_app, client, app)
         np.testing.assert_array_equal(x, np.arange(50_000, 51_002))
         np.testing.assert_array_equal(y, raw[49_999:51_001])
 
         x0, x1 = 10_000.0, 150_000.0
         zoom(RangesUpdate(plot, x0=x0, x1=x1, y0=-1, y1=1))
         wait_until(lambda: _client_history(client)[0][0] < 20_000, timeout=10)
-        x, y = _settled(client, app)
+        x, y = _settled(served_app, client, app)
         visible = raw[int(x0) - 1:int(x1)]
         assert x[0] >= x0 and x[-1] <= x1 and len(x) <= 2 * app.history.pixels
         assert (y.min(), y.max()) == (visible.min(), visible.max())
 
         zoom(Reset(plot))
         wait_until(lambda: _client_history(client)[0][-1] > 190_000, timeout=10)
-        x, y = _settled(client, app)
+        x, y = _settled(served_app, client, app)
         assert (y.min(), y.max()) == (raw.min(), raw.max()) and x[-1] <= len(raw)
 
 
