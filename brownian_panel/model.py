@@ -12,6 +12,8 @@ import math
 import numpy as np
 import param
 
+from .estimates import VarianceSchedule
+
 #: Largest seed accepted; numpy's ``default_rng`` takes any non-negative integer, the bound keeps
 #: the value representable in a browser (JavaScript numbers are exact up to 2**53).
 MAX_SEED = 2**53 - 1
@@ -85,6 +87,8 @@ class BrownianMotion(param.Parameterized):
         self._rng = np.random.default_rng(self.seed)
         self._steps = 0
         self._position = 0.0
+        self._schedule = VarianceSchedule()
+        self._increments = np.empty(0)
 
     @property
     def steps(self) -> int:
@@ -96,6 +100,16 @@ class BrownianMotion(param.Parameterized):
         """Current value of the path (the y of the last point); 0 before the first update."""
         return self._position
 
+    @property
+    def schedule(self) -> VarianceSchedule:
+        """The variance each step since the last restart was drawn with."""
+        return self._schedule
+
+    @property
+    def increments(self) -> np.ndarray:
+        """The increments drawn by the last ``advance`` (read-only)."""
+        return self._increments
+
     def advance(self) -> tuple[np.ndarray, np.ndarray]:
         """Draw one update of ``batch`` increments and return the new points as ``(x, y)``.
 
@@ -103,7 +117,11 @@ class BrownianMotion(param.Parameterized):
         The arrays are new float64 arrays of length ``batch``.
         """
         count = self.batch
-        increments = self._rng.normal(0.0, math.sqrt(self.variance), count)
+        variance = self.variance
+        increments = self._rng.normal(0.0, math.sqrt(variance), count)
+        self._schedule.record(self._steps + 1, variance)
+        increments.flags.writeable = False
+        self._increments = increments
         x = np.arange(self._steps + 1, self._steps + count + 1, dtype=np.float64)
         y = np.cumsum(increments)
         y += self._position
@@ -116,6 +134,8 @@ class BrownianMotion(param.Parameterized):
         self._rng = np.random.default_rng(self.seed)
         self._steps = 0
         self._position = 0.0
+        self._schedule = VarianceSchedule()
+        self._increments = np.empty(0)
         with param.edit_constant(self):
             self.run += 1
 

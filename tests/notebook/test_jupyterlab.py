@@ -102,7 +102,16 @@ def settle_paused(page) -> tuple[dict, dict]:
     """Pause from Python, wait until the page holds what the kernel holds; both paths."""
     page.kernel.run("app.model.paused = True")
     kernel = kernel_path(page)
-    wait_until(lambda: len(browser_path(page)["x"]) >= len(kernel["x"]), timeout=10)
+    try:
+        wait_until(lambda: len(browser_path(page)["x"]) >= len(kernel["x"]), timeout=10)
+    except AssertionError:
+        shown = browser_path(page)
+        documents = page.evaluate("() => Bokeh.documents.length")
+        missing = sorted(set(kernel["x"]) - set(shown["x"]))
+        raise AssertionError(
+            f"the page holds {len(shown['x'])} points, the kernel {len(kernel['x'])}; "
+            f"missing x {missing[:20]}; page x ends {shown['x'][-5:]}, kernel x ends "
+            f"{kernel['x'][-5:]}; {documents} Bokeh documents") from None
     return kernel, browser_path(page)
 
 
@@ -128,11 +137,18 @@ def test_the_parameter_editors_slider_sets_variance_in_the_kernel(notebook):
     handle.focus()
     for _ in range(3):
         handle.press("ArrowRight")
-    wait_until(lambda: notebook.kernel.value("app.model.variance") > before + 0.2, timeout=10)
-    shown = editor.locator(".jp-OutputArea .bk-slider-title").first.inner_text()
-    variance = notebook.kernel.value("app.model.variance")
-    shown_value = float(re.search(r"Variance:\s*([\d.]+)", shown).group(1))
-    assert shown_value == pytest.approx(variance, abs=0.05)  # the title rounds to 0.1
+    title = editor.locator(".jp-OutputArea .bk-slider-title").first
+
+    def settled() -> tuple[float, float]:
+        # The slider's title shows its value at once; the kernel's arrives a little later.
+        variance = notebook.kernel.value("app.model.variance")
+        shown_value = float(re.search(r"Variance:\s*([\d.]+)", title.inner_text()).group(1))
+        assert variance > before + 0.2
+        assert shown_value == pytest.approx(variance, abs=0.05)  # the title rounds to 0.1
+        return variance, shown_value
+
+    wait_until(settled, timeout=10)
+    shown = title.inner_text()
     # The app's own editor, above, follows the same model.
     app_cell = notebook.locator(".jp-CodeCell", has_text="app = BrownianApp()")
     wait_until(lambda: app_cell.locator(".bk-slider-title").first.inner_text() == shown)
