@@ -12,6 +12,7 @@ from panel.viewable import Viewer
 from .bokeh_repair import make_patch_curdoc_exception_safe
 from .editor import EDITOR_WIDGETS, model_editor
 from .history_view import HistoryView
+from .increments_view import IncrementsView
 from .model import BrownianMotion
 from .notebook import ViewReady, release_on_rerun
 from .notice import connection_lost_notice, show_when_disconnected
@@ -68,7 +69,8 @@ class BrownianApp(Viewer):
         doc = pn.state.curdoc
         session_doc = doc if doc is not None and doc.session_context else None
         self.history = HistoryView(model, session_doc)
-        self.stream.add_listener(lambda x, y: self.history.append(y))
+        self.increments = IncrementsView(model, session_doc)
+        self.stream.add_listener(self._on_update)
         self.editor = model_editor(model)
         self.ping = PingPong()
         self.reset_button = pn.widgets.Button(label="Reset", color="warning")
@@ -91,6 +93,9 @@ class BrownianApp(Viewer):
             pn.pane.Bokeh(path_figure(self.stream.source), sizing_mode="stretch_width"),
             pn.pane.Bokeh(self.history.status),
             pn.pane.Bokeh(self.history.figure, sizing_mode="stretch_width"),
+            pn.Row(pn.pane.Bokeh(self.increments.figure, sizing_mode="stretch_width"),
+                   pn.pane.Bokeh(self.increments.estimate, width=340),
+                   sizing_mode="stretch_width"),
             pn.pane.Bokeh(self.url_recorder, visible=False),
             sizing_mode="stretch_width",
         )
@@ -107,11 +112,16 @@ class BrownianApp(Viewer):
         """Stop streaming and drop the path; the app stays displayed but frozen. Idempotent."""
         self.stream.release()
         self.history.release()
+        self.increments.release()
         if self._pause_watcher is not None:
             self.model.param.unwatch(self._pause_watcher)
             self._pause_watcher = None
         if self._url_sync is not None:
             self._url_sync.stop()
+
+    def _on_update(self, x, y) -> None:
+        self.history.append(y)
+        self.increments.append(self.model.increments)
 
     def _show_pause_state(self, event: param.parameterized.Event) -> None:
         self.pause_button.label = pause_label(event.new)

@@ -4,20 +4,19 @@
 ``History.view`` of the visible x-range in the ``ColumnDataSource(name="history")``: at most two
 points a pixel, each bucket's true min and max. With the whole history in view it follows new
 points at the app's update rate; a zoom or pan (Bokeh's ``RangesUpdate``) re-decimates the
-visible range, and the reset tool returns to the whole history. Refreshes are coalesced: while
-one is queued, newer requests only change what it will read, so only the latest is answered.
+visible range, and the reset tool returns to the whole history. Over the same range it draws the
+theoretical envelope, ±1σ and ±2σ around the start where σ² after step k is the sum of the
+increment variances so far (``ColumnDataSource(name="envelope")``; a click on its legend entry
+hides a band, and a hidden envelope is not computed nor sent).
 
-In a server session a refresh runs on the server's event loop outside the document lock and
-is written straight to the session's sockets (``wire.write_data``, as the live stream is), so a
-client that stops reading never leaves the document locked on a blocked write. Refreshes that
-follow new points come at most every ``MIN_INTERVAL`` seconds (a zoom is answered at once);
-none is written while the client leaves more than ``MAX_UNREAD_BYTES`` unread or the session is
-busy (then it is retried).
+Refreshes run through a ``Refresher`` (coalesced; in a server session on the event loop outside
+the document lock, written straight to the sockets in one message with the envelope and status
+line): those that follow new points come at most every ``MIN_INTERVAL`` seconds, a zoom is
+answered at once.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 
 import numpy as np
@@ -25,15 +24,12 @@ import param
 from bokeh.document import Document
 from bokeh.events import RangesUpdate, Reset
 from bokeh.models import ColumnDataSource, Div
-from tornado.ioloop import IOLoop
 
 from .history import History
 from .model import BrownianMotion
 from .owned_source import refuse_client_writes
-from .plot import history_figure
-from .wire import can_write_now, pending_bytes, write_data, write_property
-
-log = logging.getLogger(__name__)
+from .plot import add_envelope, history_figure
+from .refresher import Refresher, show
 
 #: Plot width assumed until the browser reports the real one.
 DEFAULT_PIXELS = 1000
@@ -50,6 +46,13 @@ STATUS_INTERVAL = 1.0
 #: limit as the live stream's, so neither starves the other).
 MAX_UNREAD_BYTES = 2 * 2**20
 
+#: Points of the envelope across the visible range (plus the steps where the variance changed).
+ENVELOPE_POINTS = 200
+
+
+def _no_envelope() -> dict[str, np.ndarray]:
+    return {name: np.empty(0) for name in ("x", "lower2", "lower1", "upper1", "upper2")}
+
 
 class HistoryView:
     """The History plot of one model: its pyramid, decimated source, figure and status line."""
@@ -58,24 +61,23 @@ class HistoryView:
         self.model = model
         #: The server session's document, or None (a notebook, plain Python).
         self._doc = doc
-        #: The server's event loop, which runs the session's refreshes.
-        self._loop = IOLoop.current() if doc is not None else None
         self.history = History(capacity=model.history)
         self.source = refuse_client_writes(ColumnDataSource(data={"x": [], "y": []},
                                                             name="history"))
+        self.envelope = refuse_client_writes(ColumnDataSource(data=_no_envelope(),
+                                                              name="envelope"))
         self.figure = history_figure(self.source)
+        self.bands = add_envelope(self.figure, self.envelope)
         self.status = Div(text="", name="history-status", styles={"font-size": "90%"})
         #: Visible index range [start, stop), or None to follow the whole history.
         self._range: tuple[float, float] | None = None
-        #: The queued refresh (an IOLoop timeout handle) and whether it answers a zoom.
-        self._queued: object | None = None
-        self._queued_urgent = False
-        self._released = False
-        self._last_refresh = 0.0
+        self._refresher = Refresher(self.refresh, doc, MIN_INTERVAL, MAX_UNREAD_BYTES)
         self._status_at = -STATUS_INTERVAL
         self.refreshes = 0
         self.figure.on_event(RangesUpdate, self._on_ranges)
         self.figure.on_event(Reset, self._on_reset)
+        for band in self.bands:
+            band.on_change("visible", self._on_band_visible)
         self._watchers = [model.param.watch(self._on_capacity, "history"),
                           model.param.watch(self._on_run, "run")]
 
@@ -88,48 +90,39 @@ class HistoryView:
     def request_refresh(self, urgent: bool = False) -> None:
         """Refresh the decimated source now (no session) or once, soon, on the server's loop: at
         once if ``urgent`` (a zoom), else no sooner than ``MIN_INTERVAL`` after the last one."""
-        if self._doc is None:
-            self.refresh()
-            return
-        if self._released:
-            return
-        if self._queued is not None:
-            if not urgent or self._queued_urgent:
-                return
-            self._loop.remove_timeout(self._queued)
-        wait = 0.0 if urgent else self._last_refresh + MIN_INTERVAL - time.monotonic()
-        self._queued = self._loop.call_later(max(wait, 0.0), self._queued_refresh)
-        self._queued_urgent = urgent
-
-    def _queued_refresh(self) -> None:
-        self._queued = None
-        if self._released:
-            return
-        if pending_bytes(self._doc) > MAX_UNREAD_BYTES or not can_write_now(self._doc):
-            self._queued = self._loop.call_later(MIN_INTERVAL, self._queued_refresh)
-            self._queued_urgent = False
-            return
-        try:
-            self.refresh()
-        except Exception:
-            log.exception("history refresh failed; the next update tries again")
+        self._refresher.request(urgent)
 
     def refresh(self) -> None:
-        """Decimate the visible range (or the whole history) into the source."""
+        """Decimate the visible range (or the whole history) into the source, with the envelope
+        over the same steps and the status line."""
         history = self.history
-        if len(history) == 0:
+        start, stop = self._range if self._range is not None else (history.start, history.stop)
+        start, stop = max(start, history.start), min(stop, history.stop)
+        if start >= stop:
             data = {"x": np.empty(0), "y": np.empty(0)}
         else:
-            start, stop = self._range if self._range is not None else (None, None)
             index, values = history.view(start, stop, self.pixels)
             data = {"x": index + 1.0, "y": values}
-        if self._doc is None:
-            self.source.data = data
-        else:
-            write_data(self._doc, self.source, data)
+        changes = {self.source: data}
+        shown = any(band.visible for band in self.bands)
+        if shown or len(self.envelope.data["x"]):
+            visible = shown and start < stop
+            # x = index + 1: the visible steps are start + 1 .. stop
+            changes[self.envelope] = (self._envelope(start + 1, stop) if visible
+                                      else _no_envelope())
+        status = self._status_text()
+        show(self._doc, changes, [(self.status, "text", status)] if status else [])
         self.refreshes += 1
-        self._last_refresh = time.monotonic()
-        self._show_status()
+
+    def _envelope(self, first: float, last: float) -> dict[str, np.ndarray]:
+        """±1σ and ±2σ around 0 over the steps first..last, σ² the sum of increment variances."""
+        steps = np.linspace(first, last, ENVELOPE_POINTS)
+        starts = self.model.schedule.starts  # where the slope of σ² changes
+        kinks = np.concatenate([starts - 1, starts])
+        kinks = kinks[(kinks > first) & (kinks < last)]
+        steps = np.unique(np.concatenate([steps, kinks]))
+        sd = np.sqrt(self.model.schedule.cumulative(steps))
+        return {"x": steps, "lower2": -2 * sd, "lower1": -sd, "upper1": sd, "upper2": 2 * sd}
 
     @property
     def pixels(self) -> int:
@@ -141,30 +134,30 @@ class HistoryView:
         return int(min(max(width, 100), 8000)) if width else DEFAULT_PIXELS
 
     def release(self) -> None:
-        self._released = True
-        if self._queued is not None:
-            self._loop.remove_timeout(self._queued)
-            self._queued = None
+        self._refresher.release()
         for watcher in self._watchers:
             self.model.param.unwatch(watcher)
         self._watchers = []
         self.history.clear()
 
-    def _show_status(self) -> None:
-        # At most once a second while points arrive: each change is one more message.
+    def _status_text(self) -> str | None:
+        """The status line if it is due and changed (at most once a second while points
+        arrive: each change is one more message), else None."""
         history, now = self.history, time.monotonic()
         if len(history) and now < self._status_at + STATUS_INTERVAL and self._range is None:
-            return
+            return None
         text = f"History: {len(history):,} points since the reset"
         if history.dropped:
             text += (f"; the oldest {history.dropped:,} were dropped (history limit "
                      f"{history.capacity:,})")
-        if self.status.text != text:
-            if self._doc is None:
-                self.status.text = text
-            else:
-                write_property(self._doc, self.status, "text", text)
-            self._status_at = now
+        if self.status.text == text:
+            return None
+        self._status_at = now
+        return text
+
+    def _on_band_visible(self, attr: str, old: bool, new: bool) -> None:
+        if new:  # shown again: compute it for the current view
+            self.request_refresh(urgent=True)
 
     def _on_ranges(self, event: RangesUpdate) -> None:
         if event.x0 is None or event.x1 is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, GlyphRenderer
 from bokeh.plotting import figure
 
 
@@ -31,3 +31,17 @@ def history_figure(source: ColumnDataSource, height: int = 300) -> figure:
                         name="history-plot", tools="xpan,xwheel_zoom,xbox_zoom,reset,save",
                         active_scroll="xwheel_zoom", lod_threshold=None, lod_interval=50,
                         lod_timeout=50)
+
+
+def add_envelope(plot: figure, source: ColumnDataSource) -> list[GlyphRenderer]:
+    """Shaded ±2σ and ±1σ bands from ``source`` (columns x, lower2, lower1, upper1, upper2)
+    under the plot's line; a click on a legend entry hides or shows that band."""
+    outer = plot.varea("x", "lower2", "upper2", source=source, fill_color="#f4a261",
+                       fill_alpha=0.18, legend_label="±2σ (theory)", name="envelope-2sd")
+    inner = plot.varea("x", "lower1", "upper1", source=source, fill_color="#f4a261",
+                       fill_alpha=0.30, legend_label="±1σ (theory)", name="envelope-1sd")
+    plot.renderers = [outer, inner] + [r for r in plot.renderers if r not in (outer, inner)]
+    plot.legend.click_policy = "hide"
+    plot.legend.location = "top_left"
+    plot.legend.background_fill_alpha = 0.6
+    return [outer, inner]

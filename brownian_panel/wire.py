@@ -58,13 +58,13 @@ def stream_message(source: ColumnDataSource, data: dict[str, Any], rollover: int
                    ) -> patch_doc:
     """The PATCH-DOC message ``source.stream(data, rollover)`` would send, for this source only."""
     event = ColumnsStreamedEvent(source.document, source, "data", data, rollover, None)
-    return _event_message(event, source)
+    return _event_message([event], {source})
 
 
-def _event_message(event: Any, model: Model) -> patch_doc:
-    """A PATCH-DOC message of one event, encoded knowing only ``model`` (not the document)."""
-    serializer = Serializer(references={model})
-    message = patch_doc(patch_doc.create_header(), {}, {"events": serializer.encode([event])})
+def _event_message(events: list[Any], models: set[Model]) -> patch_doc:
+    """A PATCH-DOC message of ``events``, encoded knowing only ``models`` (not the document)."""
+    serializer = Serializer(references=models)
+    message = patch_doc(patch_doc.create_header(), {}, {"events": serializer.encode(events)})
     message.add_buffers(*serializer.buffers)
     return message
 
@@ -144,19 +144,37 @@ def write_data(document: Document, source: ColumnDataSource, data: dict[str, Any
     """Replace ``source``'s data (a ``ColumnDataChanged`` event) the way ``write_stream``
     streams: Python-side columns set without notifications, one socket write per connection.
     Same conditions as ``write_stream``."""
-    event = ColumnDataChangedEvent(document, source, "data", data=data, cols=list(data))
-    message = _event_message(event, source)
-    columns = source.data
-    dict.update(columns, data)  # no moment without the columns, for readers on other threads
-    for name in [name for name in columns if name not in data]:
-        dict.__delitem__(columns, name)
-    return _write_message(document, message)
+    return write_changes(document, data={source: data})
 
 
 def write_property(document: Document, model: Model, name: str, value: Any) -> int:
     """Set a plain property (e.g. a Div's text) and write the change like ``write_stream``."""
-    message = _event_message(ModelChangedEvent(document, model, name, value), model)
-    model._property_values[name] = value  # no notification: the change is written below
+    return write_changes(document, properties=[(model, name, value)])
+
+
+def write_changes(document: Document,
+                  data: dict[ColumnDataSource, dict[str, Any]] | None = None,
+                  properties: Sequence[tuple[Model, str, Any]] = ()) -> int:
+    """Replace the data of several sources and set plain properties in ONE message, written
+    like ``write_stream`` (same conditions); returns the number of connections written to."""
+    events, models = [], set()
+    for source, columns in (data or {}).items():
+        events.append(ColumnDataChangedEvent(document, source, "data", data=columns,
+                                             cols=list(columns)))
+        models.add(source)
+    for model, name, value in properties:
+        events.append(ModelChangedEvent(document, model, name, value))
+        models.add(model)
+    if not events:
+        return 0
+    message = _event_message(events, models)
+    for source, columns in (data or {}).items():
+        current = source.data
+        dict.update(current, columns)  # no moment without the columns, for other threads
+        for name in [name for name in current if name not in columns]:
+            dict.__delitem__(current, name)
+    for model, name, value in properties:
+        model._property_values[name] = value  # no notification: the change is written below
     return _write_message(document, message)
 
 

@@ -56,6 +56,9 @@ def notebook(lab, browser):  # noqa: F811
     page = context.new_page()
     page.external_requests = []
     page.on("request", lambda request: _record_external(page, request.url))
+    page.console_problems = []
+    page.on("console", lambda message: message.type in ("error", "warning")
+            and page.console_problems.append(message.text))
     started = time.monotonic()
     page.goto(lab.notebook_url(NOTEBOOK.name))
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
@@ -111,7 +114,8 @@ def settle_paused(page) -> tuple[dict, dict]:
         raise AssertionError(
             f"the page holds {len(shown['x'])} points, the kernel {len(kernel['x'])}; "
             f"missing x {missing[:20]}; page x ends {shown['x'][-5:]}, kernel x ends "
-            f"{kernel['x'][-5:]}; {documents} Bokeh documents") from None
+            f"{kernel['x'][-5:]}; {documents} Bokeh documents; browser console errors and "
+            f"warnings: {page.console_problems[-10:]}") from None
     return kernel, browser_path(page)
 
 
@@ -127,7 +131,11 @@ def test_the_plot_renders_with_no_request_leaving_the_machine(lab, notebook):
 def test_the_line_grows(notebook):
     notebook.kernel.run("app.model.paused = False")
     before = len(browser_path(notebook)["x"])
-    wait_until(lambda: len(browser_path(notebook)["x"]) >= before + 4, timeout=10)
+    try:
+        wait_until(lambda: len(browser_path(notebook)["x"]) >= before + 4, timeout=10)
+    except AssertionError:
+        raise AssertionError(f"the page's path stays at {before} points; browser console "
+                             f"errors and warnings: {notebook.console_problems[-10:]}") from None
 
 
 def test_the_parameter_editors_slider_sets_variance_in_the_kernel(notebook):

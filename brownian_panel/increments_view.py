@@ -1,0 +1,104 @@
+"""The increments since the last variance change: a live histogram against N(0, variance) and
+the estimated variance with its 95% chi-square interval.
+
+``IncrementsView`` accumulates each update's increments into ``IncrementStatistics`` (O(batch),
+the increments are not kept) and starts over when the variance they were drawn with changes
+or the path restarts. The histogram (``ColumnDataSource(name="increments")``, as a density), the
+theoretical density (``name="increments-theory"``) and the estimate line (``Div`` named
+``variance-estimate``) are refreshed at most every ``INTERVAL`` seconds through a
+``Refresher``, in one message in a server session.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import param
+from bokeh.document import Document
+from bokeh.models import ColumnDataSource, Div
+from bokeh.plotting import figure
+
+from .estimates import IncrementStatistics, normal_density
+from .model import BrownianMotion
+from .owned_source import refuse_client_writes
+from .refresher import Refresher, show
+
+#: Seconds between two refreshes while increments arrive.
+INTERVAL = 1.0
+
+#: A client that leaves more than this unread gets no refresh until it catches up.
+MAX_UNREAD_BYTES = 2 * 2**20
+
+
+def increments_figure(histogram: ColumnDataSource, theory: ColumnDataSource,
+                      height: int = 260) -> figure:
+    """The histogram of the increments (as a density) with the theoretical density over it."""
+    plot = figure(height=height, sizing_mode="stretch_width", title="Increments since the last "
+                  "variance change", x_axis_label="increment", y_axis_label="density",
+                  tools="pan,wheel_zoom,box_zoom,reset,save", name="increments-plot",
+                  output_backend="canvas")
+    plot.quad(left="left", right="right", bottom=0, top="density", source=histogram,
+              fill_color="#8ab6d6", line_color="white", legend_label="observed")
+    plot.line("x", "density", source=theory, line_color="#d62728", line_width=2,
+              legend_label="N(0, variance)")
+    plot.legend.location = "top_right"
+    plot.legend.background_fill_alpha = 0.6
+    return plot
+
+
+class IncrementsView:
+    """The increments histogram and variance estimate of one model."""
+
+    def __init__(self, model: BrownianMotion, doc: Document | None = None):
+        self.model = model
+        self._doc = doc
+        self.statistics = IncrementStatistics(model.variance)
+        x, density = normal_density(model.variance)
+        self.histogram = refuse_client_writes(ColumnDataSource(
+            data={"left": [], "right": [], "density": []}, name="increments"))
+        self.theory = refuse_client_writes(ColumnDataSource(data={"x": x, "density": density},
+                                                            name="increments-theory"))
+        #: The variance the shown theory is drawn for.
+        self._theory_variance = self.statistics.variance
+        self.figure = increments_figure(self.histogram, self.theory)
+        self.estimate = Div(text=self.statistics.summary(), name="variance-estimate",
+                            styles={"font-size": "110%"})
+        self._refresher = Refresher(self.refresh, doc, INTERVAL, MAX_UNREAD_BYTES)
+        self._watcher = model.param.watch(self._on_run, "run")
+
+    def append(self, increments: np.ndarray) -> None:
+        """Add an update's increments (drawn with the schedule's latest variance)."""
+        segments = self.model.schedule.segments
+        variance = segments[-1][1] if segments else self.model.variance
+        if variance != self.statistics.variance:
+            self.statistics = IncrementStatistics(variance)
+        self.statistics.add(increments)
+        self._refresher.request()
+
+    def refresh(self) -> None:
+        """Write the histogram, the theoretical density (when the variance changed) and the
+        estimate line."""
+        statistics = self.statistics
+        edges = statistics.edges
+        if edges is None:
+            histogram = {"left": np.empty(0), "right": np.empty(0), "density": np.empty(0)}
+        else:
+            histogram = {"left": edges[:-1], "right": edges[1:], "density": statistics.density()}
+        changes = {self.histogram: histogram}
+        if statistics.variance != self._theory_variance:
+            x, density = normal_density(statistics.variance)
+            changes[self.theory] = {"x": x, "density": density}
+            self._theory_variance = statistics.variance
+        text = statistics.summary()
+        if statistics.outside:
+            text += f"; {statistics.outside:,} beyond ±4σ not drawn"
+        show(self._doc, changes, [(self.estimate, "text", text)])
+
+    def release(self) -> None:
+        self._refresher.release()
+        if self._watcher is not None:
+            self.model.param.unwatch(self._watcher)
+            self._watcher = None
+
+    def _on_run(self, event: param.parameterized.Event) -> None:
+        self.statistics = IncrementStatistics(self.model.variance)
+        self._refresher.request(urgent=True)

@@ -1,0 +1,102 @@
+"""Coalesced refreshes of a session's derived views, run on the server's event loop.
+
+A view derived from the path (the History plot, the increments histogram) is recomputed and
+written straight to the session's sockets outside the document lock, like the live stream, so
+a client that stops reading never leaves the document locked on a blocked write. ``Refresher``
+schedules that work: at most one refresh queued at a time (newer requests only change what it
+will read), no sooner than ``min_interval`` after the last one unless urgent, and none while the
+client leaves more than ``max_unread`` bytes unread or the session is busy (then retried).
+Outside a server session (a notebook, plain Python) a request refreshes at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from bokeh.document import Document
+from bokeh.model import Model
+from bokeh.models import ColumnDataSource
+from tornado.ioloop import IOLoop
+
+from .wire import can_write_now, pending_bytes, write_changes
+
+log = logging.getLogger(__name__)
+
+
+class Refresher:
+    """Runs ``refresh`` for a session's view, coalesced and rate-limited on the server's loop."""
+
+    def __init__(self, refresh: Callable[[], None], doc: Document | None, min_interval: float,
+                 max_unread: int):
+        self._refresh = refresh
+        self._doc = doc
+        self._loop = IOLoop.current() if doc is not None else None
+        self.min_interval = min_interval
+        self.max_unread = max_unread
+        self._queued: object | None = None
+        self._queued_urgent = False
+        self._released = False
+        self._last = -float("inf")
+
+    @property
+    def last(self) -> float:
+        """``time.monotonic()`` of the last refresh."""
+        return self._last
+
+    def request(self, urgent: bool = False) -> None:
+        """Refresh now (no session) or once, soon: at once if ``urgent``, else no sooner than
+        ``min_interval`` after the last refresh."""
+        if self._released:
+            return
+        if self._doc is None:
+            self._run()
+            return
+        if self._queued is not None:
+            if not urgent or self._queued_urgent:
+                return
+            self._loop.remove_timeout(self._queued)
+        wait = 0.0 if urgent else self._last + self.min_interval - time.monotonic()
+        self._queued = self._loop.call_later(max(wait, 0.0), self._run_queued)
+        self._queued_urgent = urgent
+
+    def release(self) -> None:
+        self._released = True
+        if self._queued is not None:
+            self._loop.remove_timeout(self._queued)
+            self._queued = None
+
+    def _run_queued(self) -> None:
+        self._queued = None
+        if self._released:
+            return
+        if pending_bytes(self._doc) > self.max_unread or not can_write_now(self._doc):
+            self._queued = self._loop.call_later(self.min_interval, self._run_queued)
+            self._queued_urgent = False
+            return
+        try:
+            self._run()
+        except Exception:
+            log.exception("refresh failed; the next request tries again")
+
+    def _run(self) -> None:
+        self._refresh()
+        self._last = time.monotonic()
+
+
+def show(doc: Document | None, data: dict[ColumnDataSource, dict[str, Any]],
+         properties: list[tuple[Model, str, Any]]) -> None:
+    """Put a refresh's new data and properties in place: in a server session written in one
+    message (``wire.write_changes``); elsewhere set on the models, columns as plain lists (Panel's
+    notebook comms fail on binary buffers), for the notebook's next push."""
+    if doc is not None:
+        write_changes(doc, data=data, properties=properties)
+        return
+    for source, columns in data.items():
+        source.data = {name: np.asarray(values, dtype=np.float64).tolist()
+                       for name, values in columns.items()}
+    for model, name, value in properties:
+        setattr(model, name, value)
