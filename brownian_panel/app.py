@@ -11,6 +11,7 @@ from panel.viewable import Viewer
 
 from .bokeh_repair import make_patch_curdoc_exception_safe
 from .editor import EDITOR_WIDGETS, model_editor
+from .export import EXPORT_PATH, EXPORTS, Export, route_installed
 from .history_view import HistoryView
 from .increments_view import IncrementsView
 from .model import BrownianMotion
@@ -70,6 +71,10 @@ class BrownianApp(Viewer):
         session_doc = doc if doc is not None and doc.session_context else None
         self.history = HistoryView(model, session_doc)
         self.increments = IncrementsView(model, session_doc)
+        self.export = Export(model, self.history.history)
+        #: The session's download token (None outside a server session or without the route).
+        self.export_token: str | None = None
+        self.download = pn.pane.HTML(self._download_html(session_doc), margin=(5, 10))
         self.stream.add_listener(self._on_update)
         self.editor = model_editor(model)
         self.ping = PingPong()
@@ -91,7 +96,7 @@ class BrownianApp(Viewer):
                 pn.Column(self.ping, pn.Row(self.reset_button, self.pause_button)),
             ),
             pn.pane.Bokeh(path_figure(self.stream.source), sizing_mode="stretch_width"),
-            pn.pane.Bokeh(self.history.status),
+            pn.Row(pn.pane.Bokeh(self.history.status), self.download),
             pn.pane.Bokeh(self.history.figure, sizing_mode="stretch_width"),
             pn.Row(pn.pane.Bokeh(self.increments.figure, sizing_mode="stretch_width"),
                    pn.pane.Bokeh(self.increments.estimate, width=340),
@@ -113,11 +118,33 @@ class BrownianApp(Viewer):
         self.stream.release()
         self.history.release()
         self.increments.release()
+        if self.export_token is not None:
+            EXPORTS.remove(self.export_token)
         if self._pause_watcher is not None:
             self.model.param.unwatch(self._pause_watcher)
             self._pause_watcher = None
         if self._url_sync is not None:
             self._url_sync.stop()
+
+    def export_csv(self, path: str) -> None:
+        """Write the whole history since the reset to ``path`` as exact CSV (``Export``)."""
+        with open(path, "w", encoding="utf-8", newline="") as file:
+            self.export.write(file)
+
+    def _download_html(self, session_doc) -> str:
+        """The Download CSV link, or how to get the CSV where the route is not served."""
+        if session_doc is None:
+            return ("<small>CSV of the whole history: <code>app.export_csv('brownian.csv')"
+                    "</code></small>")
+        if not route_installed():
+            return ("<small>Download CSV needs the export route: serve with "
+                    "<code>brownian-panel</code> or <code>panel serve apps/brownian.py "
+                    "--plugins brownian_panel.export_route</code></small>")
+        self.export_token = EXPORTS.add(self.export)
+        href = f"{pn.state.base_url.rstrip('/')}{EXPORT_PATH}/{self.export_token}.csv"
+        return (f'<a href="{html.escape(href)}" download class="brownian-download" '
+                'style="padding:4px 10px;border:1px solid #0072b5;border-radius:4px;'
+                'text-decoration:none;color:#0072b5">Download CSV</a>')
 
     def _on_update(self, x, y) -> None:
         self.history.append(y)

@@ -44,6 +44,7 @@ def panel_serve_args(argv: list[str] | None = None) -> list[str]:
         "--address", ours.address,
         "--check-unused-sessions", str(CHECK_UNUSED_SESSIONS_MS),
         "--unused-session-lifetime", str(UNUSED_SESSION_LIFETIME_MS),
+        "--plugins", "brownian_panel.export_route",  # the Download CSV route
     ]
     if ours.show:
         args.append("--show")

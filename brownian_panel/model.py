@@ -101,6 +101,12 @@ class BrownianMotion(param.Parameterized):
         return self._position
 
     @property
+    def entropy(self) -> int:
+        """The seed of the current run's generator: ``seed`` if set, else the fresh entropy it
+        drew; ``numpy.random.default_rng(entropy)`` draws the same increments."""
+        return int(self._rng.bit_generator.seed_seq.entropy)
+
+    @property
     def schedule(self) -> VarianceSchedule:
         """The variance each step since the last restart was drawn with."""
         return self._schedule

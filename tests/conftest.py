@@ -17,6 +17,7 @@ from tornado.ioloop import IOLoop
 
 from brownian_panel import BrownianApp
 from brownian_panel.app import TITLE
+from brownian_panel.export_route import ROUTES as EXPORT_ROUTES
 
 from .helpers import free_port, port_open, wait_until
 
@@ -73,7 +74,7 @@ def served_app():
         {"brownian": new_session_app}, port=port, address="127.0.0.1",
         websocket_origin=[f"127.0.0.1:{port}"], show=False, threaded=True, start=True,
         title=TITLE, check_unused_sessions_milliseconds=500,
-        unused_session_lifetime_milliseconds=3000,
+        unused_session_lifetime_milliseconds=3000, extra_patterns=list(EXPORT_ROUTES),
     )
     wait_until(lambda: port_open(port))
     try:
