@@ -16,12 +16,21 @@ manager ("s is not iterable"). ``NotebookLink`` streams so that none of this hap
   built (again after a reload): the next update replaces the view's whole data; the ones after
   it stream. Every update is pushed at once, as JSON lists.
 
+JupyterLab 4.4+ sends comm messages to a kernel subshell (setting "Kernel Comms over
+subshells", default "perCommTarget"), so ipykernel 7 handles the browser's messages on another
+thread than the main one, where cells and periodic callbacks run. Panel's document handling is
+not thread-safe: measured here, a browser message (the ping) handled on the subshell's thread
+pushed its reply while the main thread pushed an update, their comm frames interleaved and the
+browser dropped the update ("s is not iterable"). ``handle_comm_messages_on_main_thread`` hands
+each message over to the main thread's event loop, in order, as before subshells.
+
 ``release_on_rerun`` ties an app to the notebook cell that built it: running that cell again
 releases the old app, so re-running never leaves an orphan periodic callback.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +40,8 @@ from bokeh.document import Document
 from bokeh.models import ColumnDataSource
 from panel.custom import JSComponent
 from panel.io.notebook import push
+from pyviz_comms import Comm
+from tornado.ioloop import IOLoop
 
 from .wire import append_columns
 
@@ -134,13 +145,18 @@ class ViewReady(JSComponent):
             self._on_ready()
 
 
-def release_on_rerun(release: Callable[[], None]) -> None:
-    """Call ``release`` when the IPython cell running now runs again; no-op outside IPython."""
+def _ipython_shell() -> Any | None:
+    """The running IPython shell, or None."""
     try:
         from IPython import get_ipython
     except ImportError:
-        return
-    shell = get_ipython()
+        return None
+    return get_ipython()
+
+
+def release_on_rerun(release: Callable[[], None]) -> None:
+    """Call ``release`` when the IPython cell running now runs again; no-op outside IPython."""
+    shell = _ipython_shell()
     if shell is None:
         return
     home: dict[str, Any] = {}
@@ -158,3 +174,29 @@ def release_on_rerun(release: Callable[[], None]) -> None:
 
     shell.events.register("post_run_cell", record_cell)
     shell.events.register("pre_run_cell", release_if_home)
+
+
+def handle_comm_messages_on_main_thread() -> bool:
+    """Make every pyviz comm created from now on hand the messages it receives on another
+    thread (a kernel subshell's) to the main thread's event loop, in arrival order.
+
+    Call it on the kernel's main thread; it patches ``pyviz_comms.Comm._handle_msg`` once and
+    returns whether the patch is in place (never outside IPython).
+    """
+    if getattr(Comm._handle_msg, "on_main_thread", False):
+        return True
+    main = threading.main_thread()
+    if _ipython_shell() is None or threading.current_thread() is not main:
+        return False
+    loop = IOLoop.current()
+    handle = Comm._handle_msg
+
+    def handle_on_main_thread(comm: Comm, message: Any) -> None:
+        if threading.current_thread() is main:
+            handle(comm, message)
+        else:
+            loop.add_callback(handle, comm, message)
+
+    handle_on_main_thread.on_main_thread = True
+    Comm._handle_msg = handle_on_main_thread
+    return True

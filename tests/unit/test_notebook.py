@@ -59,3 +59,48 @@ def test_without_cell_ids_nothing_is_released_and_no_hook_stays(shell):
     shell.run_cell("x = 1")
     assert released == []
     assert {event: len(shell.events.callbacks[event]) for event in hooks} == hooks
+
+
+def test_comm_messages_from_another_thread_are_handled_on_the_main_thread_in_order(shell):
+    import asyncio
+    import threading
+
+    from pyviz_comms import Comm
+
+    from brownian_panel.notebook import handle_comm_messages_on_main_thread
+
+    original = Comm._handle_msg
+    handled: list[tuple[int, bool]] = []
+
+    async def scenario() -> None:
+        assert handle_comm_messages_on_main_thread()
+        assert handle_comm_messages_on_main_thread()  # once only
+        comm = Comm(on_msg=lambda message: handled.append(
+            (message["n"], threading.current_thread() is threading.main_thread())))
+        comm.decode = lambda message: dict(message)
+        subshell = threading.Thread(target=lambda: [comm._handle_msg({"n": n})
+                                                    for n in range(50)])
+        subshell.start()
+        subshell.join()
+        comm._handle_msg({"n": 50})  # on the main thread: handled at once
+        for _ in range(100):
+            if len(handled) == 51:
+                break
+            await asyncio.sleep(0.01)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        Comm._handle_msg = original
+    assert handled[0] == (50, True)
+    assert handled[1:] == [(n, True) for n in range(50)]
+
+
+def test_outside_ipython_comm_handling_is_left_alone():
+    from pyviz_comms import Comm
+
+    from brownian_panel.notebook import handle_comm_messages_on_main_thread
+
+    original = Comm._handle_msg
+    assert not handle_comm_messages_on_main_thread()
+    assert Comm._handle_msg is original

@@ -1,0 +1,64 @@
+"""In Chromium: the envelope, the increments histogram and estimate are drawn; Download CSV
+saves the session's exact history."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from ..helpers import run_in_session, wait_until
+
+pytestmark = pytest.mark.browser
+
+SHOWN = """() => {
+    const doc = Bokeh.documents[0];
+    const length = (name, column) => {
+        const data = doc.get_model_by_name(name).data;
+        return (data instanceof Map ? data.get(column) : data[column]).length;
+    };
+    const estimate = doc.get_model_by_name('variance-estimate');
+    return {envelope: length('envelope', 'upper2'), histogram: length('increments', 'density'),
+            theory: length('increments-theory', 'density'), estimate: estimate.text,
+            bands: ['envelope-1sd', 'envelope-2sd'].map(n => doc.get_model_by_name(n).visible)};
+}"""
+
+
+def test_statistics_are_drawn_and_a_hidden_band_is_emptied(served_app, open_page):
+    page = open_page(served_app.url + "?period=50&batch=1000&seed=4")
+    estimated = re.compile(r"σ² ≈ [\d.]+ \(95% CI [\d.]+–[\d.]+, n = [\d,]+\)")
+    wait_until(lambda: estimated.match(page.evaluate(SHOWN)["estimate"]), timeout=20)
+    shown = page.evaluate(SHOWN)
+    assert shown["histogram"] == 40 and shown["theory"] > 100 and shown["bands"] == [True, True]
+    assert shown["envelope"] >= 200
+    # What a click on each legend entry does: the band's renderer becomes invisible, which
+    # BokehJS sends to the server; then no envelope is computed or sent.
+    page.evaluate("""() => ['envelope-1sd', 'envelope-2sd'].forEach(
+        n => { Bokeh.documents[0].get_model_by_name(n).visible = false; })""")
+    wait_until(lambda: page.evaluate(SHOWN)["envelope"] == 0, timeout=10)
+    app = served_app.app()
+    assert served_app.on_server_loop(lambda: [band.visible for band in app.history.bands]) == [
+        False, False]
+
+
+def test_download_csv_saves_the_exact_history(served_app, open_page):
+    page = open_page(served_app.url + "?period=20&batch=5000&seed=9&window=1000")
+    app = served_app.app()
+    wait_until(lambda: app.model.steps >= 200_000, timeout=30)
+    run_in_session(app, lambda: app.model.param.update(paused=True))
+    raw = served_app.on_server_loop(app.history.history.values)
+    link = page.get_by_role("link", name="Download CSV")
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    with open(download.path()) as file:
+        header = json.loads(file.readline()[2:])
+        assert file.readline() == "x,y\n"
+        x, y = np.loadtxt(file, delimiter=",", unpack=True)
+    assert header["seed"] == 9 and header["parameters"]["batch"] == 5000
+    assert np.array_equal(x, np.arange(1, len(raw) + 1))
+    assert y.tobytes() == raw.tobytes()
+    assert page.external_requests == []
