@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -55,6 +56,18 @@ class JupyterLab:
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read()
         return json.loads(body) if body else None
+
+    def kernel_states(self) -> list[tuple[str, bool]] | None:
+        """(execution state, has a connection) of each kernel; None while the server cannot
+        list them (jupyter_server answers 500 while a kernel is still starting: KeyError
+        'last_activity')."""
+        try:
+            kernels = self.api("kernels")
+        except urllib.error.HTTPError as error:
+            if error.code != 500:
+                raise
+            return None
+        return [(kernel["execution_state"], kernel["connections"] > 0) for kernel in kernels]
 
     def kernel_ids(self) -> list[str]:
         return [kernel["id"] for kernel in self.api("kernels")]

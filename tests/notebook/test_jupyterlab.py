@@ -62,8 +62,7 @@ def notebook(lab, browser):  # noqa: F811
     started = time.monotonic()
     page.goto(lab.notebook_url(NOTEBOOK.name))
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-    wait_until(lambda: [(k["execution_state"], k["connections"] > 0) for k in lab.api("kernels")]
-               == [("idle", True)], timeout=60)
+    wait_until(lambda: lab.kernel_states() == [("idle", True)], timeout=60)
     first_cell = page.locator(".jp-CodeCell .jp-InputPrompt").first
     for _attempt in range(3):  # a click landing while the page still connects runs nothing
         page.get_by_role("menuitem", name="Run", exact=True).click()
