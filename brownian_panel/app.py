@@ -10,7 +10,9 @@ import param
 from panel.viewable import Viewer
 
 from .bokeh_repair import make_patch_curdoc_exception_safe
+from .displacement_view import DisplacementView
 from .editor import EDITOR_WIDGETS, model_editor
+from .ensemble import EnsembleHistory
 from .export import EXPORT_PATH, EXPORTS, Export, route_installed
 from .history_view import HistoryView
 from .increments_view import IncrementsView
@@ -18,8 +20,8 @@ from .model import BrownianMotion
 from .notebook import ViewReady, handle_comm_messages_on_main_thread, release_on_rerun
 from .notice import connection_lost_notice, show_when_disconnected
 from .ping import PingPong
-from .plot import path_figure
-from .stream import PathStream
+from .plot import path_figure, set_path_layout
+from .stream import LINE_PATHS, PathStream
 from .transport import close_when_silent, disable_nagle
 from .url import UrlSync, apply_query, url_recorder
 
@@ -71,7 +73,12 @@ class BrownianApp(Viewer):
         session_doc = doc if doc is not None and doc.session_context else None
         self.history = HistoryView(model, session_doc)
         self.increments = IncrementsView(model, session_doc)
-        self.export = Export(model, self.history.history)
+        self.displacement = DisplacementView(model, session_doc)
+        #: Every path's values when there are several (the History plot shows the first).
+        self.ensemble = EnsembleHistory(model.paths, model.history)
+        self.export = Export(model, self.history.history, self.ensemble)
+        self.path_plot = path_figure(self.stream.source)
+        set_path_layout(self.path_plot, self.stream.source, model.paths, LINE_PATHS)
         #: The session's download token (None outside a server session or without the route).
         self.export_token: str | None = None
         self.download = pn.pane.HTML(self._download_html(session_doc), margin=(5, 10))
@@ -82,7 +89,9 @@ class BrownianApp(Viewer):
         self.pause_button = pn.widgets.Button(label=pause_label(model.paused), color="primary")
         self.reset_button.on_click(lambda event: model.reset())
         self.pause_button.on_click(lambda event: model.param.update(paused=not model.paused))
-        self._pause_watcher = model.param.watch(self._show_pause_state, "paused")
+        self._watchers = [model.param.watch(self._show_pause_state, "paused"),
+                          model.param.watch(self._on_run, "run"),
+                          model.param.watch(self._on_history, "history")]
         self.url_errors = pn.pane.Alert(alert_type="warning", visible=False)
         self.url_recorder = url_recorder()
         self.connection_notice = connection_lost_notice()
@@ -95,12 +104,13 @@ class BrownianApp(Viewer):
                 self.editor,
                 pn.Column(self.ping, pn.Row(self.reset_button, self.pause_button)),
             ),
-            pn.pane.Bokeh(path_figure(self.stream.source), sizing_mode="stretch_width"),
+            pn.pane.Bokeh(self.path_plot, sizing_mode="stretch_width"),
             pn.Row(pn.pane.Bokeh(self.history.status), self.download),
             pn.pane.Bokeh(self.history.figure, sizing_mode="stretch_width"),
             pn.Row(pn.pane.Bokeh(self.increments.figure, sizing_mode="stretch_width"),
                    pn.pane.Bokeh(self.increments.estimate, width=340),
                    sizing_mode="stretch_width"),
+            self.displacement.pane,
             pn.pane.Bokeh(self.url_recorder, visible=False),
             sizing_mode="stretch_width",
         )
@@ -118,11 +128,13 @@ class BrownianApp(Viewer):
         self.stream.release()
         self.history.release()
         self.increments.release()
+        self.displacement.release()
+        self.ensemble.clear()
         if self.export_token is not None:
             EXPORTS.remove(self.export_token)
-        if self._pause_watcher is not None:
-            self.model.param.unwatch(self._pause_watcher)
-            self._pause_watcher = None
+        for watcher in self._watchers:
+            self.model.param.unwatch(watcher)
+        self._watchers = []
         if self._url_sync is not None:
             self._url_sync.stop()
 
@@ -147,8 +159,21 @@ class BrownianApp(Viewer):
                 'text-decoration:none;color:#0072b5">Download CSV</a>')
 
     def _on_update(self, x, y) -> None:
-        self.history.append(y)
-        self.increments.append(self.model.increments)
+        if y.ndim == 1:
+            self.history.append(y)
+        else:  # an ensemble: the History plot shows the first path; all are kept for export
+            self.history.append(y[0])
+            self.ensemble.append(y)
+            self.displacement.append(x, y)
+        self.increments.append(self.model.increments.ravel())  # every path's increments
+
+    def _on_run(self, event: param.parameterized.Event) -> None:
+        # A restart, perhaps with another number of paths: lay the live plot out for it.
+        self.ensemble.clear(self.model.paths)
+        set_path_layout(self.path_plot, self.stream.source, self.model.paths, LINE_PATHS)
+
+    def _on_history(self, event: param.parameterized.Event) -> None:
+        self.ensemble.capacity = event.new
 
     def _show_pause_state(self, event: param.parameterized.Event) -> None:
         self.pause_button.label = pause_label(event.new)

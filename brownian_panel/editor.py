@@ -63,10 +63,12 @@ EDITOR_WIDGETS = {
     "batch": {"type": GuardedIntInput},
     "window": {"type": GuardedIntInput},
     "seed": {"type": GuardedIntInput},
+    "paths": {"type": GuardedIntInput},
 }
 
 
 def model_editor(model: param.Parameterized, **params) -> pn.Param:
-    """The parameter editor pane of ``model``: variance slider, period, batch, window, seed."""
+    """The parameter editor pane of ``model``: variance slider, period, batch, window, seed,
+    paths."""
     params.setdefault("show_name", False)
     return pn.Param(model, parameters=list(EDITOR_WIDGETS), widgets=EDITOR_WIDGETS, **params)

@@ -2,10 +2,11 @@
 
 ``Export`` turns a model's ``History`` into CSV text: a first comment line holding, as JSON,
 every parameter, the seed (and the entropy a seedless run drew, which reproduces it), the
-variance schedule and the range exported; then ``x,y`` and one row per point. y is written with
+variance schedule and the range exported; then ``x,y`` (``x,y0,y1,...`` for an ensemble) and
+one row per step. y is written with
 Python's shortest round-trip ``repr``, so reading the file back gives exactly the same float64
-values; x is the step (the History plot's x). ``chunks`` yields the text a block of
-``CHUNK_POINTS`` rows at a time, reading each block from the history as it goes: extra memory
+values; x is the step (the History plot's x). ``chunks`` yields the text a block of about
+``CHUNK_POINTS`` values at a time, reading each block from the history as it goes: extra memory
 stays bounded by one block, never a copy of the history. The rows are the history as it was
 when the export began; if the path restarts or the oldest points are dropped while it runs, it
 stops with ``ExportInterrupted`` rather than write a mixed file.
@@ -25,6 +26,7 @@ import threading
 from collections.abc import Iterator
 from typing import TextIO
 
+from .ensemble import EnsembleHistory
 from .history import History
 from .model import BrownianMotion
 
@@ -47,17 +49,26 @@ class ExportInterrupted(RuntimeError):
 
 
 class Export:
-    """The CSV export of one model's history."""
+    """The CSV export of one model's history: columns x,y for one path; x,y0,y1,... from the
+    ensemble's store for several."""
 
-    def __init__(self, model: BrownianMotion, history: History):
+    def __init__(self, model: BrownianMotion, history: History,
+                 ensemble: EnsembleHistory | None = None):
         self.model = model
         self.history = history
+        self.ensemble = ensemble
+
+    @property
+    def _store(self) -> History | EnsembleHistory:
+        if self.model.paths > 1 and self.ensemble is not None:
+            return self.ensemble
+        return self.history
 
     @property
     def filename(self) -> str:
-        return f"brownian-run{self.model.run}-{self.history.stop}-steps.csv"
+        return f"brownian-run{self.model.run}-{self._store.stop}-steps.csv"
 
-    def header(self, start: int, stop: int) -> str:
+    def header(self, start: int, stop: int, paths: int = 1) -> str:
         """The comment line and the column names for rows [start, stop)."""
         model = self.model
         parameters = {name: value for name, value in model.param.values().items()
@@ -69,24 +80,33 @@ class Export:
             "entropy": model.entropy,
             "variance_schedule": [list(segment) for segment in model.schedule.segments],
             "first_x": start + 1,
-            "points": stop - start,
+            "paths": paths,
+            "steps": stop - start,
+            "points": (stop - start) * paths,
             "dropped_before": start,
         }
-        return "# " + json.dumps(description) + "\nx,y\n"
+        names = "y" if paths == 1 else ",".join(f"y{index}" for index in range(paths))
+        return "# " + json.dumps(description) + f"\nx,{names}\n"
 
     def chunks(self) -> Iterator[str]:
-        """The CSV text in blocks of ``CHUNK_POINTS`` rows (the first block is the header)."""
-        history, run = self.history, self.model.run
-        start, stop = history.start, history.stop
-        yield self.header(start, stop)
-        for block in range(start, stop, CHUNK_POINTS):
-            end = min(block + CHUNK_POINTS, stop)
-            if self.model.run != run or history.start > block:
+        """The CSV text in blocks of about ``CHUNK_POINTS`` values (the first is the header)."""
+        store, run = self._store, self.model.run
+        paths = store.paths if isinstance(store, EnsembleHistory) else 1
+        start, stop = store.start, store.stop
+        yield self.header(start, stop, paths)
+        steps = max(1, CHUNK_POINTS // paths)
+        for block in range(start, stop, steps):
+            end = min(block + steps, stop)
+            if self.model.run != run or store.start > block:
                 raise ExportInterrupted("the path restarted or its oldest points were dropped "
                                         "during the export")
-            values = history.values(block, end).tolist()
-            yield "".join([f"{x},{y!r}\n" for x, y in zip(range(block + 1, end + 1), values,
-                                                          strict=True)])
+            values = store.values(block, end)
+            if paths == 1:
+                yield "".join([f"{x},{y!r}\n" for x, y in
+                               zip(range(block + 1, end + 1), values.tolist(), strict=True)])
+            else:
+                yield "".join([f"{x},{','.join(map(repr, row))}\n" for x, row in
+                               zip(range(block + 1, end + 1), values.T.tolist(), strict=True)])
 
     def write(self, file: TextIO) -> None:
         """Write the whole CSV to an open text file."""

@@ -1,13 +1,14 @@
 """The History plot: every point since the last reset, decimated on the server to the pixels.
 
-``HistoryView`` appends each update's values to a ``History`` (the min/max pyramid) and shows
-``History.view`` of the visible x-range in the ``ColumnDataSource(name="history")``: at most two
-points a pixel, each bucket's true min and max. With the whole history in view it follows new
-points at the app's update rate; a zoom or pan (Bokeh's ``RangesUpdate``) re-decimates the
-visible range, and the reset tool returns to the whole history. Over the same range it draws the
-theoretical envelope, ±1σ and ±2σ around the start where σ² after step k is the sum of the
-increment variances so far (``ColumnDataSource(name="envelope")``; a click on its legend entry
-hides a band, and a hidden envelope is not computed nor sent).
+``HistoryView`` appends each update's values (the first path's, for an ensemble) to a
+``History`` (the min/max pyramid) and shows ``History.view`` of the visible x-range in the
+``ColumnDataSource(name="history")``: at most two points a pixel, each bucket's true min and
+max. With the whole history in view it follows new points at the app's update rate; a zoom or
+pan (Bokeh's ``RangesUpdate``) re-decimates the visible range, and the reset tool returns to the
+whole history. Over the same range it draws the theoretical envelope, ±1σ and ±2σ around the
+start where σ² after step k is the sum of the increment variances so far
+(``ColumnDataSource(name="envelope")``; a click on its legend entry hides a band, and a hidden
+envelope is not computed nor sent).
 
 Refreshes run through a ``Refresher`` (coalesced; in a server session on the event loop outside
 the document lock, written straight to the sockets in one message with the envelope and status
@@ -25,7 +26,7 @@ from bokeh.document import Document
 from bokeh.events import RangesUpdate, Reset
 from bokeh.models import ColumnDataSource, Div
 
-from .history import History
+from .history import CHUNK, History
 from .model import BrownianMotion
 from .owned_source import refuse_client_writes
 from .plot import add_envelope, history_figure
@@ -61,7 +62,7 @@ class HistoryView:
         self.model = model
         #: The server session's document, or None (a notebook, plain Python).
         self._doc = doc
-        self.history = History(capacity=model.history)
+        self.history = History(capacity=self._capacity())
         self.source = refuse_client_writes(ColumnDataSource(data={"x": [], "y": []},
                                                             name="history"))
         self.envelope = refuse_client_writes(ColumnDataSource(data=_no_envelope(),
@@ -171,11 +172,16 @@ class HistoryView:
         self._range = None
         self.request_refresh(urgent=True)
 
+    def _capacity(self) -> int:
+        """Points of the first path to keep: ``history`` counts points over all paths."""
+        return max(self.model.history // self.model.paths, CHUNK)
+
     def _on_capacity(self, event: param.parameterized.Event) -> None:
-        self.history.set_capacity(event.new)
+        self.history.set_capacity(self._capacity())
         self.request_refresh()
 
     def _on_run(self, event: param.parameterized.Event) -> None:
+        self.history.set_capacity(self._capacity())  # the number of paths may have changed
         self.history.clear()
         self._range = None
         self.request_refresh(urgent=True)

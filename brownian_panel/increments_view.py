@@ -34,7 +34,7 @@ def increments_figure(histogram: ColumnDataSource, theory: ColumnDataSource,
     """The histogram of the increments (as a density) with the theoretical density over it."""
     plot = figure(height=height, sizing_mode="stretch_width", title="Increments since the last "
                   "variance change", x_axis_label="increment", y_axis_label="density",
-                  tools="pan,wheel_zoom,box_zoom,reset,save", name="increments-plot",
+                  tools="xpan,xwheel_zoom,reset", name="increments-plot",
                   output_backend="canvas")
     plot.quad(left="left", right="right", bottom=0, top="density", source=histogram,
               fill_color="#8ab6d6", line_color="white", legend_label="observed")

@@ -43,11 +43,16 @@ class StrictInteger(param.Integer):
         super()._validate_value(value, allow_None)
 
 
+#: Most paths an ensemble may have.
+MAX_PATHS = 1000
+
+
 class BrownianMotion(param.Parameterized):
     """A random walk whose increments are drawn from N(0, variance), ``batch`` at a time.
 
     After ``n`` increments the path is at ``x = n`` with ``y`` the sum of the increments, so
-    ``Var(y) = variance * x`` for a constant variance.
+    ``Var(y) = variance * x`` for a constant variance. With ``paths`` > 1 it draws that many
+    independent paths at once (one generator, one vectorized draw per update).
     """
 
     variance = FiniteNumber(default=1.0, bounds=(0.0, 2.0), step=0.1, label="Variance", doc="""
@@ -78,6 +83,10 @@ class BrownianMotion(param.Parameterized):
         it the oldest are dropped in whole chunks (65,536 points). Memory grows with the points
         held, about 8.5 bytes each, never allocated up front.""")
 
+    paths = StrictInteger(default=1, bounds=(1, MAX_PATHS), label="Paths", doc="""
+        Number of independent paths drawn together from the same generator (an ensemble).
+        Changing it restarts the run. ``history`` counts points over all paths.""")
+
     run = param.Integer(default=0, bounds=(0, None), constant=True, doc="""
         Number of the current run: it increases each time the path restarts (reset or a new
         seed), so views can clear what they hold.""")
@@ -86,7 +95,7 @@ class BrownianMotion(param.Parameterized):
         super().__init__(**params)
         self._rng = np.random.default_rng(self.seed)
         self._steps = 0
-        self._position = 0.0
+        self._positions = np.zeros(self.paths)
         self._schedule = VarianceSchedule()
         self._increments = np.empty(0)
 
@@ -97,8 +106,14 @@ class BrownianMotion(param.Parameterized):
 
     @property
     def position(self) -> float:
-        """Current value of the path (the y of the last point); 0 before the first update."""
-        return self._position
+        """Current value of the (first) path (the y of its last point); 0 before the first
+        update."""
+        return float(self._positions[0])
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Current value of every path (a copy, length ``paths``)."""
+        return self._positions.copy()
 
     @property
     def entropy(self) -> int:
@@ -117,34 +132,41 @@ class BrownianMotion(param.Parameterized):
         return self._increments
 
     def advance(self) -> tuple[np.ndarray, np.ndarray]:
-        """Draw one update of ``batch`` increments and return the new points as ``(x, y)``.
+        """Draw one update of ``batch`` increments per path and return the new points as
+        ``(x, y)``.
 
-        ``x`` continues the step count (1, 2, 3, ... after a restart), ``y`` the cumulative sum.
-        The arrays are new float64 arrays of length ``batch``.
+        ``x`` continues the step count (1, 2, 3, ... after a restart); ``y`` is the cumulative
+        sum: shape ``(batch,)`` for one path, ``(paths, batch)`` for several. New float64
+        arrays.
         """
-        count = self.batch
+        count, paths = self.batch, len(self._positions)
         variance = self.variance
-        increments = self._rng.normal(0.0, math.sqrt(variance), count)
+        shape = (count,) if paths == 1 else (paths, count)
+        increments = self._rng.normal(0.0, math.sqrt(variance), shape)
         self._schedule.record(self._steps + 1, variance)
         increments.flags.writeable = False
         self._increments = increments
         x = np.arange(self._steps + 1, self._steps + count + 1, dtype=np.float64)
-        y = np.cumsum(increments)
-        y += self._position
+        y = np.cumsum(increments, axis=-1)
+        if paths == 1:
+            y += self._positions[0]
+            self._positions[0] = y[-1]
+        else:
+            y += self._positions[:, None]
+            self._positions = y[:, -1].copy()
         self._steps += count
-        self._position = float(y[-1])
         return x, y
 
     def reset(self) -> None:
         """Restart the path at x = 0, y = 0; with a seed set the same path is drawn again."""
         self._rng = np.random.default_rng(self.seed)
         self._steps = 0
-        self._position = 0.0
+        self._positions = np.zeros(self.paths)
         self._schedule = VarianceSchedule()
         self._increments = np.empty(0)
         with param.edit_constant(self):
             self.run += 1
 
-    @param.depends("seed", watch=True)
-    def _restart_on_new_seed(self) -> None:
+    @param.depends("seed", "paths", watch=True)
+    def _restart(self) -> None:
         self.reset()

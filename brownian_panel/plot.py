@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from bokeh.models import ColumnDataSource, GlyphRenderer
+from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
+
+#: Prefix of the names of the live plot's ensemble renderers (extra lines or bands).
+ENSEMBLE = "ensemble-"
 
 
 def _line_figure(source: ColumnDataSource, line_name: str, line_width: float,
@@ -45,3 +49,26 @@ def add_envelope(plot: figure, source: ColumnDataSource) -> list[GlyphRenderer]:
     plot.legend.location = "top_left"
     plot.legend.background_fill_alpha = 0.6
     return [outer, inner]
+
+
+def set_path_layout(plot: figure, source: ColumnDataSource, paths: int,
+                    line_paths: int) -> None:
+    """Draw ``paths`` paths on the live plot: the line "path-line" (column y) plus, up to
+    ``line_paths`` paths, one line per further path (y1, y2, ...), beyond it the 5–95% and
+    25–75% bands across paths around the median (q05, q25, q75, q95)."""
+    kept = [r for r in plot.renderers if not (r.name or "").startswith(ENSEMBLE)]
+    plot.renderers = kept
+    if paths == 1:
+        return
+    if paths <= line_paths:
+        for index in range(1, paths):
+            plot.line("x", f"y{index}", source=source, line_width=1.2, name=f"{ENSEMBLE}y{index}",
+                      line_color=Category10_10[index % 10])
+        return
+    outer = plot.varea("x", "q05", "q95", source=source, fill_color="#1f77b4",
+                       fill_alpha=0.15, name=f"{ENSEMBLE}5-95")
+    inner = plot.varea("x", "q25", "q75", source=source, fill_color="#1f77b4",
+                       fill_alpha=0.3, name=f"{ENSEMBLE}25-75")
+    line = [r for r in plot.renderers if r.name == "path-line"]
+    plot.renderers = [outer, inner, *line, *[r for r in plot.renderers
+                                            if r not in (outer, inner, *line)]]

@@ -28,6 +28,7 @@ from bokeh.document import Document
 from bokeh.models import ColumnDataSource
 from panel.io.callbacks import PeriodicCallback
 
+from .ensemble import QUANTILES, quantile_columns
 from .model import BrownianMotion
 from .notebook import NotebookLink
 from .owned_source import refuse_client_writes
@@ -49,8 +50,34 @@ JSON_BATCH_LIMIT = 16
 MAX_UNREAD_BYTES = 2 * 2**20
 
 
-def _empty_path(timestamps: bool = False) -> dict[str, list[float]]:
-    return {"x": [], "y": [], "t": []} if timestamps else {"x": [], "y": []}
+#: Up to this many paths the live plot draws each as a line (columns y, y1, y2, ...); beyond
+#: it the quantile bands across paths (columns y = median, q05, q25, q75, q95).
+LINE_PATHS = 5
+
+
+def path_column_names(paths: int) -> list[str]:
+    """The live source's value columns for ``paths`` paths (x not included)."""
+    if paths == 1:
+        return ["y"]
+    if paths <= LINE_PATHS:
+        return ["y", *(f"y{index}" for index in range(1, paths))]
+    return list(QUANTILES)
+
+
+def path_columns(x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """The live source's columns of one update: ``y`` of shape (steps,) or (paths, steps)."""
+    if y.ndim == 1:
+        return {"x": x, "y": y}
+    if len(y) <= LINE_PATHS:
+        return {"x": x, **dict(zip(path_column_names(len(y)), y, strict=True))}
+    return {"x": x, **quantile_columns(y)}
+
+
+def _empty_path(paths: int = 1, timestamps: bool = False) -> dict[str, list[float]]:
+    data = {name: [] for name in ["x", *path_column_names(paths)]}
+    if timestamps:
+        data["t"] = []
+    return data
 
 
 class PathStream(param.Parameterized):
@@ -69,8 +96,8 @@ class PathStream(param.Parameterized):
 
     def __init__(self, model: BrownianMotion, **params):
         if params.get("source") is None:
-            params["source"] = ColumnDataSource(data=_empty_path(params.get("timestamps", False)),
-                                                name="path")
+            params["source"] = ColumnDataSource(
+                data=_empty_path(model.paths, params.get("timestamps", False)), name="path")
         super().__init__(model=model, **params)
         refuse_client_writes(self.source)
         doc = pn.state.curdoc
@@ -82,7 +109,8 @@ class PathStream(param.Parameterized):
         self._callback: PeriodicCallback | tuple[Ticker, int] | None = None
         #: Updates handed to the document lock and not yet streamed (server session).
         self._queued = 0
-        #: Called with each update's new points (x, y arrays) before they are streamed.
+        #: Called with each update's new points (x, and y as ``advance`` returns it) before
+        #: they are streamed.
         self._listeners: list[Callable[[np.ndarray, np.ndarray], None]] = []
         #: Number of updates streamed since the driver was created.
         self.updates = 0
@@ -172,12 +200,12 @@ class PathStream(param.Parameterized):
             x, y = self.model.advance()
             for listener in self._listeners:
                 listener(x, y)
+            data = path_columns(x, y)
             if len(x) <= JSON_BATCH_LIMIT:
-                x, y = x.tolist(), y.tolist()
-            data = {"x": x, "y": y}
+                data = {name: column.tolist() for name, column in data.items()}
             if self.timestamps:
                 now = time.time() * 1000
-                data["t"] = [now] * len(x) if isinstance(x, list) else np.full(len(x), now)
+                data["t"] = [now] * len(x) if isinstance(data["x"], list) else np.full(len(x), now)
             if self._notebook is not None:
                 self._notebook.stream(data, rollover=self.model.window)
             elif locked:
@@ -191,7 +219,8 @@ class PathStream(param.Parameterized):
         self.updates += 1
 
     def path(self) -> tuple[np.ndarray, np.ndarray]:
-        """The points the source holds now (the last ``window`` points), as float arrays."""
+        """The points the source holds now (the last ``window`` points), as float arrays: the
+        first path's, or the median's beyond ``LINE_PATHS`` paths."""
         data = self.source.data
         return np.asarray(data["x"], dtype=np.float64), np.asarray(data["y"], dtype=np.float64)
 
@@ -210,6 +239,6 @@ class PathStream(param.Parameterized):
             self.start()
 
     def _clear(self, event: param.parameterized.Event | None = None) -> None:
-        self.source.data = _empty_path(self.timestamps)
+        self.source.data = _empty_path(self.model.paths, self.timestamps)
         if self._notebook is not None:
             self._notebook.push()

@@ -157,17 +157,21 @@ def write_changes(document: Document,
                   properties: Sequence[tuple[Model, str, Any]] = ()) -> int:
     """Replace the data of several sources and set plain properties in ONE message, written
     like ``write_stream`` (same conditions); returns the number of connections written to."""
+    # A model not (yet) in the document is unknown to the client: its change would break
+    # the whole message there. Its Python side is still set below.
     events, models = [], set()
     for source, columns in (data or {}).items():
+        if source.document is not document:
+            continue
         events.append(ColumnDataChangedEvent(document, source, "data", data=columns,
                                              cols=list(columns)))
         models.add(source)
     for model, name, value in properties:
+        if model.document is not document:
+            continue
         events.append(ModelChangedEvent(document, model, name, value))
         models.add(model)
-    if not events:
-        return 0
-    message = _event_message(events, models)
+    message = _event_message(events, models) if events else None
     for source, columns in (data or {}).items():
         current = source.data
         dict.update(current, columns)  # no moment without the columns, for other threads
@@ -175,7 +179,7 @@ def write_changes(document: Document,
             dict.__delitem__(current, name)
     for model, name, value in properties:
         model._property_values[name] = value  # no notification: the change is written below
-    return _write_message(document, message)
+    return _write_message(document, message) if message is not None else 0
 
 
 def _write_message(document: Document, message: patch_doc) -> int:

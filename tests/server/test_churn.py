@@ -9,6 +9,8 @@ import re
 import time
 import urllib.request
 
+import pytest
+
 from ..conftest import PYTHON, REPO_ROOT
 from ..helpers import LiveClient, wait_until
 
@@ -36,6 +38,7 @@ def _wave(url: str, size: int, base: str) -> None:
             client.close()
 
 
+@pytest.mark.timeout(420)  # 300 sessions of about 0.4 s each to build and pull, and 2 x 12 s
 def test_200_sessions_in_waves_leave_no_timer_and_rss_within_10_percent(start_process):
     base = start_process(lambda port: [
         PYTHON, "-m", "panel", "serve", str(REPO_ROOT / "apps" / "brownian.py"),

@@ -7,6 +7,7 @@ import math
 import re
 
 import numpy as np
+import pytest
 
 from brownian_panel.estimates import variance_interval
 
@@ -91,9 +92,9 @@ def test_the_histogram_and_estimate_describe_the_increments_since_the_variance_c
         edges = np.append(histogram["left"], histogram["right"][-1])
         assert edges[0] == -4 * math.sqrt(0.5) and edges[-1] == 4 * math.sqrt(0.5)
         area = (histogram["density"] * np.diff(edges)).sum()
-        assert area == np.float64(1 - statistics.outside / statistics.count)
+        assert area == pytest.approx(1 - statistics.outside / statistics.count, rel=1e-12)
         peak = np.exp(0) / math.sqrt(2 * math.pi * 0.5)
-        assert theory["density"].max() == np.float64(peak)
+        assert theory["density"].max() == pytest.approx(peak, rel=1e-12)
         # The observed density is close to the theoretical one at the centre.
         centre = histogram["density"][len(histogram["density"]) // 2]
         assert abs(centre - peak) < 0.1 * peak

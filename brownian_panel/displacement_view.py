@@ -1,0 +1,93 @@
+"""The mean-squared displacement across paths against time, with the theoretical line.
+
+``DisplacementView`` feeds each update of an ensemble into a ``DisplacementSeries`` (⟨y²⟩ over
+the paths at up to 2,048 steps, thinned as the run grows) and draws it beside the sum of the
+increment variances (``ColumnDataSource(name="msd")``: x, msd, theory), refreshed at most
+every ``INTERVAL`` seconds through a ``Refresher``. The plot (about 45 Bokeh models) is built
+the first time the model has two paths or more, in ``pane``, and hidden again with one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.document import Document
+from bokeh.models import ColumnDataSource
+from bokeh.plotting import figure
+
+from .ensemble import DisplacementSeries
+from .model import BrownianMotion
+from .owned_source import refuse_client_writes
+from .refresher import Refresher, show
+
+#: Seconds between two refreshes while points arrive.
+INTERVAL = 1.0
+
+#: A client that leaves more than this unread gets no refresh until it catches up.
+MAX_UNREAD_BYTES = 2 * 2**20
+
+
+def displacement_figure(source: ColumnDataSource, height: int = 260) -> figure:
+    plot = figure(height=height, sizing_mode="stretch_width", name="msd-plot",
+                  title="Mean-squared displacement across paths", x_axis_label="step",
+                  y_axis_label="⟨y²⟩", tools="pan,wheel_zoom,box_zoom,reset,save",
+                  output_backend="canvas")
+    plot.line("x", "theory", source=source, line_color="#d62728", line_width=2,
+              legend_label="theory: sum of increment variances")
+    plot.line("x", "msd", source=source, line_color="#1f77b4", line_width=1.5,
+              legend_label="observed")
+    plot.legend.location = "top_left"
+    plot.legend.background_fill_alpha = 0.6
+    return plot
+
+
+class DisplacementView:
+    """The MSD plot of one model's ensemble."""
+
+    def __init__(self, model: BrownianMotion, doc: Document | None = None):
+        self.model = model
+        self._doc = doc
+        self.series = DisplacementSeries()
+        self.source = refuse_client_writes(ColumnDataSource(
+            data={"x": [], "msd": [], "theory": []}, name="msd"))
+        #: The plot, built when first needed (None before).
+        self.figure = None
+        self.pane = pn.pane.Bokeh(None, sizing_mode="stretch_width")
+        self._show_if_ensemble()
+        self._refresher = Refresher(self.refresh, doc, INTERVAL, MAX_UNREAD_BYTES)
+        self._watchers = [model.param.watch(self._on_run, "run")]
+
+    def append(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Add an update of several paths (y: paths × steps)."""
+        self.series.append(x, y)
+        self._refresher.request()
+
+    def refresh(self) -> None:
+        if self.figure is None:  # no ensemble yet: nothing shown
+            return
+        steps, msd = self.series.series()
+        data = {"x": steps, "msd": msd, "theory": self.model.schedule.cumulative(steps)}
+        show(self._doc, {self.source: data}, [])
+
+    def release(self) -> None:
+        self._refresher.release()
+        for watcher in self._watchers:
+            self.model.param.unwatch(watcher)
+        self._watchers = []
+
+    def _on_run(self, event: param.parameterized.Event) -> None:
+        # A restart (reset, new seed or number of paths): start over, shown with 2+ paths.
+        self.series.clear()
+        self._show_if_ensemble()
+        self._refresher.request(urgent=True)
+
+    def _show_if_ensemble(self) -> None:
+        # The figure's own visibility: Panel 1.9's Bokeh pane, once hidden, takes its
+        # visibility back from the figure it hid, so ``pane.visible = True`` does not stick.
+        ensemble = self.model.paths > 1
+        if ensemble and self.figure is None:
+            self.figure = displacement_figure(self.source)
+            self.pane.object = self.figure
+        if self.figure is not None:
+            self.figure.visible = ensemble
