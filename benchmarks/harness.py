@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -147,6 +148,37 @@ def _page_served(url: str) -> bool:
         return False
 
 
+def handle_messages_in_a_loop(connection) -> None:
+    """Make a ``bokeh.client`` connection handle incoming messages in a loop.
+
+    Bokeh's ``ClientConnection._handle_messages`` awaits ``_next()``, which awaits
+    ``_handle_messages`` again: the chain of coroutines grows by three frames per message, and
+    a client hits RecursionError after a few hundred messages (a few seconds of a session at
+    20 updates/s plus its History refreshes).
+    """
+    from bokeh.client.states import DISCONNECTED, ErrorReason
+
+    async def handle_messages() -> None:
+        while True:
+            # Let the loop's other callbacks (close, a property change to send) run between
+            # messages: reading an already-received message does not suspend.
+            await asyncio.sleep(0)
+            message = None if connection.closing else await connection._pop_message()
+            if message is None:
+                await connection._transition_to_disconnected(
+                    DISCONNECTED(ErrorReason.HTTP_ERROR, 500, "Internal server error."))
+                return
+            if message.msgtype == "PATCH-DOC":
+                connection._session._handle_patch(message)
+            predicate = connection._until_predicate
+            if predicate is not None and predicate():
+                await connection._next()  # stops the loop, as Bokeh's own path does
+                return
+
+    connection.closing = False  # set by a client's close(): stop reading the backlog
+    connection._handle_messages = handle_messages
+
+
 class LoadClient:
     """One headless session that applies every update and counts the bytes it receives.
 
@@ -178,15 +210,17 @@ class LoadClient:
                 self.session.document.callbacks.send_event(DocumentReady())
             finally:
                 ready.set()
+            handle_messages_in_a_loop(self.session._connection)
             self.session._connection.loop_until_closed()
 
         self._thread = threading.Thread(target=run, daemon=True)
         self._thread.start()
         if not ready.wait(30) or self.session is None:
             raise RuntimeError(f"no session from {url}")
+        # Ours is named "path" (beside "history"); the baselines have one unnamed x, y source.
         sources = [m for m in self.session.document.models
                    if isinstance(m, ColumnDataSource) and set(m.data) == {"x", "y"}]
-        self.source = sources[0]
+        self.source = self.session.document.get_model_by_name("path") or sources[0]
         self.session.document.on_change(self._record_arrival)
 
     def _record_arrival(self, event) -> None:
@@ -199,6 +233,7 @@ class LoadClient:
         return float(x[-1]) if len(x) else 0.0
 
     def close(self) -> None:
+        self.session._connection.closing = True
         self.session._connection.io_loop.add_callback(self.session.close)
         self._thread.join(10)
 

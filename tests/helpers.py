@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import sys
 import threading
@@ -14,6 +13,8 @@ from typing import Any
 from bokeh.client import ClientSession, pull_session
 from bokeh.models import ColumnDataSource
 from tornado.websocket import WebSocketClosedError
+
+from benchmarks.harness import handle_messages_in_a_loop
 
 
 def free_port() -> int:
@@ -75,37 +76,6 @@ def path_source(document) -> ColumnDataSource:
     return source
 
 
-def _handle_messages_in_a_loop(connection) -> None:
-    """Make a ``bokeh.client`` connection handle incoming messages in a loop.
-
-    Bokeh's ``ClientConnection._handle_messages`` awaits ``_next()``, which awaits
-    ``_handle_messages`` again: the chain of coroutines grows by three frames per message, and
-    a client hits RecursionError after a few hundred messages (a few seconds of a session at
-    20 updates/s plus its History refreshes).
-    """
-    from bokeh.client.states import DISCONNECTED, ErrorReason
-
-    async def handle_messages() -> None:
-        while True:
-            # Let the loop's other callbacks (close, a property change to send) run between
-            # messages: reading an already-received message does not suspend.
-            await asyncio.sleep(0)
-            message = None if connection.closing else await connection._pop_message()
-            if message is None:
-                await connection._transition_to_disconnected(
-                    DISCONNECTED(ErrorReason.HTTP_ERROR, 500, "Internal server error."))
-                return
-            if message.msgtype == "PATCH-DOC":
-                connection._session._handle_patch(message)
-            predicate = connection._until_predicate
-            if predicate is not None and predicate():
-                await connection._next()  # stops the loop, as Bokeh's own path does
-                return
-
-    connection.closing = False  # set by LiveClient.close: stop reading the backlog
-    connection._handle_messages = handle_messages
-
-
 class LiveClient:
     """A ``bokeh.client`` session whose document keeps receiving the server's updates.
 
@@ -128,7 +98,7 @@ class LiveClient:
                 return
             finally:
                 connected.set()
-            _handle_messages_in_a_loop(self.session._connection)
+            handle_messages_in_a_loop(self.session._connection)
             self.session._connection.loop_until_closed()
             if not self.session.connected:
                 # Each client has an IOLoop of its own; Tornado keeps it (and so the client's
