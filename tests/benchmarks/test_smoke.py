@@ -51,3 +51,12 @@ def test_history_benchmark_runs_and_reports_each_figure():
                    result["view_whole"]["numpy_scan"], result["zoom_handler"]):
         assert 0 < figure["p50_us"] <= figure["p99_us"]
     assert result["append_single_us_per_point"] > 0
+
+
+def test_export_benchmark_runs_and_stays_within_a_chunk_of_memory():
+    from benchmarks.export import run
+
+    for paths in (1, 20):
+        result = run(points=300_000, paths=paths)
+        assert result["points"] >= 300_000 and result["chunks"] > 2
+        assert result["peak_traced_mb"] < 10  # about one chunk, never a copy of the history
