@@ -16,7 +16,7 @@ from statistics import NormalDist
 import numpy as np
 
 #: Degrees of freedom above which chi-square quantiles use the Wilson–Hilferty approximation
-#: instead of inverting the exact distribution function (which costs up to about 1 ms here).
+#: instead of inverting the exact distribution function (Newton's method, about 30-100 µs here).
 #: Its relative error is below 2e-5 from there on (1e-6 in the 2.5% and 97.5% quantiles used
 #: for the 95% interval) and falls as the degrees of freedom grow.
 EXACT_DOF_LIMIT = 1000
@@ -68,18 +68,27 @@ def chi2_quantile(p: float, dof: int) -> float:
     approximation = dof * max(1 - h + z * math.sqrt(h), 1e-3) ** 3
     if dof > EXACT_DOF_LIMIT:
         return approximation
-    low, high = 0.0, max(approximation, 1.0)
-    while _regularized_lower_gamma(dof / 2, high / 2) < p:
-        high *= 2
-    for _ in range(200):  # bisection: the distribution function is monotone
-        middle = (low + high) / 2
-        if _regularized_lower_gamma(dof / 2, middle / 2) < p:
-            low = middle
+    # Newton's method on the distribution function from the approximation, kept inside a
+    # bracket that bisection narrows whenever a step would leave it (usually 3-5 steps).
+    a = dof / 2
+    log_norm = a * math.log(2) + math.lgamma(a)
+    low, high = 0.0, math.inf
+    x = approximation
+    for _ in range(200):
+        error = _regularized_lower_gamma(a, x / 2) - p
+        if error < 0:
+            low = x
         else:
-            high = middle
-        if high - low <= 1e-12 * high:
-            break
-    return (low + high) / 2
+            high = x
+        density = math.exp((a - 1) * math.log(x) - x / 2 - log_norm)
+        step = error / density if density > 0 else math.inf
+        candidate = x - step
+        if not low < candidate < high:  # Newton left the bracket: bisect instead
+            candidate = (low + high) / 2 if math.isfinite(high) else 2 * x
+        if abs(candidate - x) <= 1e-13 * x:
+            return candidate
+        x = candidate
+    return x
 
 
 def variance_interval(sample_variance: float, count: int, level: float = 0.95
@@ -125,6 +134,11 @@ class VarianceSchedule:
         return list(zip(self._starts, self._variances, strict=True))
 
     @property
+    def last_variance(self) -> float | None:
+        """The variance of the latest steps (None before any)."""
+        return self._variances[-1] if self._variances else None
+
+    @property
     def starts(self) -> np.ndarray:
         return np.asarray(self._starts, dtype=np.float64)
 
@@ -158,6 +172,7 @@ class IncrementStatistics:
         sd = math.sqrt(self.variance)
         #: Bin edges over ±SPAN standard deviations (None for variance 0: all increments are 0).
         self.edges = np.linspace(-self.SPAN * sd, self.SPAN * sd, bins + 1) if sd > 0 else None
+        self._low, self._high = -self.SPAN * sd, self.SPAN * sd
         self.counts = np.zeros(bins, dtype=np.int64)
         #: Increments outside the bins.
         self.outside = 0
@@ -168,6 +183,9 @@ class IncrementStatistics:
         n = len(values)
         if n == 0:
             return
+        if n == 1:  # the common update of one point: plain floats, no numpy round trips
+            self._add_one(float(values[0]))
+            return
         batch_mean = float(values.mean())
         batch_squares = float(((values - batch_mean) ** 2).sum())
         total = self.count + n
@@ -176,12 +194,26 @@ class IncrementStatistics:
         self.mean += delta * n / total
         self.count = total
         if self.edges is not None:
-            low, high = self.edges[0], self.edges[-1]
+            low, high = self._low, self._high
             bins = len(self.counts)
             index = np.floor((values - low) * (bins / (high - low))).astype(np.int64)
             inside = (index >= 0) & (index < bins)
             self.counts += np.bincount(index[inside], minlength=bins)
             self.outside += int(n - inside.sum())
+
+    def _add_one(self, value: float) -> None:
+        """Welford's update for a single value, binned like ``add``."""
+        self.count += 1
+        delta = value - self.mean
+        self.mean += delta / self.count
+        self._squares += delta * (value - self.mean)
+        if self.edges is not None:
+            low, high = self._low, self._high
+            index = math.floor((value - low) * (len(self.counts) / (high - low)))
+            if 0 <= index < len(self.counts):
+                self.counts[index] += 1
+            else:
+                self.outside += 1
 
     @property
     def sample_variance(self) -> float:

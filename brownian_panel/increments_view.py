@@ -67,8 +67,8 @@ class IncrementsView:
 
     def append(self, increments: np.ndarray) -> None:
         """Add an update's increments (drawn with the schedule's latest variance)."""
-        segments = self.model.schedule.segments
-        variance = segments[-1][1] if segments else self.model.variance
+        variance = self.model.schedule.last_variance
+        variance = self.model.variance if variance is None else variance
         if variance != self.statistics.variance:
             self.statistics = IncrementStatistics(variance)
         self.statistics.add(increments)

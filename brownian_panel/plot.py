@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bokeh.models import ColumnDataSource, GlyphRenderer
+from bokeh.models import ColumnDataSource, CustomJSTransform, GlyphRenderer
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
+from bokeh.transform import transform
 
 #: Prefix of the names of the live plot's ensemble renderers (extra lines or bands).
 ENSEMBLE = "ensemble-"
@@ -37,13 +38,21 @@ def history_figure(source: ColumnDataSource, height: int = 300) -> figure:
                         lod_timeout=50)
 
 
+def _times(factor: float) -> CustomJSTransform:
+    """A browser-side transform multiplying a column by ``factor``."""
+    return CustomJSTransform(args={"factor": factor},
+                             v_func="return xs.map((value) => factor * value)")
+
+
 def add_envelope(plot: figure, source: ColumnDataSource) -> list[GlyphRenderer]:
-    """Shaded ±2σ and ±1σ bands from ``source`` (columns x, lower2, lower1, upper1, upper2)
-    under the plot's line; a click on a legend entry hides or shows that band."""
-    outer = plot.varea("x", "lower2", "upper2", source=source, fill_color="#f4a261",
-                       fill_alpha=0.18, legend_label="±2σ (theory)", name="envelope-2sd")
-    inner = plot.varea("x", "lower1", "upper1", source=source, fill_color="#f4a261",
-                       fill_alpha=0.30, legend_label="±1σ (theory)", name="envelope-1sd")
+    """Shaded ±2σ and ±1σ bands from ``source`` (columns x, sd: the bands are sd times ±1, ±2,
+    computed in the browser) under the plot's line; a click on a legend entry hides that band."""
+    outer = plot.varea("x", transform("sd", _times(-2.0)), transform("sd", _times(2.0)),
+                       source=source, fill_color="#f4a261", fill_alpha=0.18,
+                       legend_label="±2σ (theory)", name="envelope-2sd")
+    inner = plot.varea("x", transform("sd", _times(-1.0)), "sd", source=source,
+                       fill_color="#f4a261", fill_alpha=0.30, legend_label="±1σ (theory)",
+                       name="envelope-1sd")
     plot.renderers = [outer, inner] + [r for r in plot.renderers if r not in (outer, inner)]
     plot.legend.click_policy = "hide"
     plot.legend.location = "top_left"

@@ -5,7 +5,9 @@ written straight to the session's sockets outside the document lock, like the li
 a client that stops reading never leaves the document locked on a blocked write. ``Refresher``
 schedules that work: at most one refresh queued at a time (newer requests only change what it
 will read), no sooner than ``min_interval`` after the last one unless urgent, and none while the
-client leaves more than ``max_unread`` bytes unread or the session is busy (then retried).
+client leaves more than ``max_unread`` bytes unread or the session is busy (then retried). A
+request made while an update is being written (``wire.one_write``) refreshes at once if due, so
+the refresh rides in the update's socket write.
 Outside a server session (a notebook, plain Python) a request refreshes at once.
 """
 
@@ -22,7 +24,7 @@ from bokeh.model import Model
 from bokeh.models import ColumnDataSource
 from tornado.ioloop import IOLoop
 
-from .wire import can_write_now, pending_bytes, write_changes
+from .wire import can_write_now, gathering, pending_bytes, write_changes
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +57,23 @@ class Refresher:
         if self._doc is None:
             self._run()
             return
+        in_update = gathering(self._doc)
+        if in_update and time.monotonic() >= self._last + self.min_interval:
+            # Inside an update's write (which checked the client reads and the session is
+            # free): refresh now, in the same socket write.
+            if self._queued is not None:
+                self._loop.remove_timeout(self._queued)
+                self._queued = None
+            self._run_guarded()
+            return
         if self._queued is not None:
             if not urgent or self._queued_urgent:
                 return
             self._loop.remove_timeout(self._queued)
-        wait = 0.0 if urgent else self._last + self.min_interval - time.monotonic()
+        # Asked by an update but not due: a later update will most likely find it due and
+        # refresh in its write; the timer, later than that, covers a stream that stopped.
+        delay = 2 * self.min_interval if in_update else self.min_interval
+        wait = 0.0 if urgent else self._last + delay - time.monotonic()
         self._queued = self._loop.call_later(max(wait, 0.0), self._run_queued)
         self._queued_urgent = urgent
 
@@ -77,6 +91,9 @@ class Refresher:
             self._queued = self._loop.call_later(self.min_interval, self._run_queued)
             self._queued_urgent = False
             return
+        self._run_guarded()
+
+    def _run_guarded(self) -> None:
         try:
             self._run()
         except Exception:

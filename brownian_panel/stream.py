@@ -33,7 +33,7 @@ from .model import BrownianMotion
 from .notebook import NotebookLink
 from .owned_source import refuse_client_writes
 from .ticker import Ticker, ticker_for
-from .wire import can_write_now, pending_bytes, write_stream
+from .wire import can_write_now, one_write, pending_bytes, write_stream
 
 log = logging.getLogger(__name__)
 
@@ -197,26 +197,33 @@ class PathStream(param.Parameterized):
 
     def _stream(self, locked: bool = False) -> None:
         try:
-            x, y = self.model.advance()
-            for listener in self._listeners:
-                listener(x, y)
-            data = path_columns(x, y)
-            if len(x) <= JSON_BATCH_LIMIT:
-                data = {name: column.tolist() for name, column in data.items()}
-            if self.timestamps:
-                now = time.time() * 1000
-                data["t"] = [now] * len(x) if isinstance(data["x"], list) else np.full(len(x), now)
-            if self._notebook is not None:
-                self._notebook.stream(data, rollover=self.model.window)
-            elif locked:
-                self.source.stream(data, rollover=self.model.window)
+            if self._doc is not None and not locked:
+                with one_write(self._doc):  # the refreshes the update makes due ride along
+                    self._advance_and_send(locked)
             else:
-                write_stream(self._doc, self.source, data, rollover=self.model.window)
+                self._advance_and_send(locked)
         except Exception:
             log.exception("update %d failed; the stream continues on the next tick",
                           self.updates + 1)
             return
         self.updates += 1
+
+    def _advance_and_send(self, locked: bool) -> None:
+        x, y = self.model.advance()
+        for listener in self._listeners:
+            listener(x, y)
+        data = path_columns(x, y)
+        if len(x) <= JSON_BATCH_LIMIT:
+            data = {name: column.tolist() for name, column in data.items()}
+        if self.timestamps:
+            now = time.time() * 1000
+            data["t"] = [now] * len(x) if isinstance(data["x"], list) else np.full(len(x), now)
+        if self._notebook is not None:
+            self._notebook.stream(data, rollover=self.model.window)
+        elif locked:
+            self.source.stream(data, rollover=self.model.window)
+        else:
+            write_stream(self._doc, self.source, data, rollover=self.model.window)
 
     def path(self) -> tuple[np.ndarray, np.ndarray]:
         """The points the source holds now (the last ``window`` points), as float arrays: the

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,47 @@ except ImportError:
     _WRITE_BLOCK = _WRITE_MSGS = None
 
 _TEXT, _BINARY, _FIN = 0x1, 0x2, 0x80
+
+class _Gathering:
+    """The frames of the messages written to ``document`` while a ``one_write`` block is open."""
+
+    def __init__(self, document: Document):
+        self.document = document
+        self.frames: list[bytes] = []
+        self.open = True
+
+
+#: The running context's ``one_write`` block. Callbacks scheduled inside the block run later in
+#: a copy of this context, so a closed block must be told apart (``open``).
+_GATHERING: ContextVar[_Gathering | None] = ContextVar("gathering", default=None)
+
+
+def _gathering_for(document: Document) -> _Gathering | None:
+    gathering = _GATHERING.get()
+    if gathering is not None and gathering.open and gathering.document is document:
+        return gathering
+    return None
+
+
+@contextmanager
+def one_write(document: Document) -> Iterator[None]:
+    """Gather every message written to ``document`` inside the block and write them together,
+    one socket write per connection at the end: each write costs about as much as encoding a
+    small update, so an update and the refreshes it makes due share one."""
+    gathering = _Gathering(document)
+    token = _GATHERING.set(gathering)
+    try:
+        yield
+    finally:
+        gathering.open = False
+        _GATHERING.reset(token)
+        if gathering.frames:
+            _write_frames(document, b"".join(gathering.frames))
+
+
+def gathering(document: Document) -> bool:
+    """Whether a ``one_write`` block for ``document`` is open in the running context."""
+    return _gathering_for(document) is not None
 
 
 def websocket_frame(payload: bytes, opcode: int = _TEXT) -> bytes:
@@ -183,7 +226,17 @@ def write_changes(document: Document,
 
 
 def _write_message(document: Document, message: patch_doc) -> int:
-    frames = None
+    gathering = _gathering_for(document)
+    if gathering is not None:
+        gathering.frames.append(message_frames(message))
+        return sum(1 for _ in session_websockets(document))
+    return _write_frames(document, None, message)
+
+
+def _write_frames(document: Document, frames: bytes | None,
+                  message: patch_doc | None = None) -> int:
+    """Write ``frames`` (or ``message``'s, encoded once if any connection is open) to each open
+    WebSocket of the document's session; returns the number written to."""
     written = 0
     for socket in session_websockets(document):
         connection = getattr(socket, "ws_connection", None)

@@ -20,7 +20,7 @@ SHOWN = """() => {
         return (data instanceof Map ? data.get(column) : data[column]).length;
     };
     const estimate = doc.get_model_by_name('variance-estimate');
-    return {envelope: length('envelope', 'upper2'), histogram: length('increments', 'density'),
+    return {envelope: length('envelope', 'sd'), histogram: length('increments', 'density'),
             theory: length('increments-theory', 'density'), estimate: estimate.text,
             bands: ['envelope-1sd', 'envelope-2sd'].map(n => doc.get_model_by_name(n).visible)};
 }"""
@@ -32,7 +32,17 @@ def test_statistics_are_drawn_and_a_hidden_band_is_emptied(served_app, open_page
     wait_until(lambda: estimated.match(page.evaluate(SHOWN)["estimate"]), timeout=20)
     shown = page.evaluate(SHOWN)
     assert shown["histogram"] == 40 and shown["theory"] > 100 and shown["bands"] == [True, True]
-    assert shown["envelope"] >= 200
+    assert shown["envelope"] >= 64
+    # The bands the browser draws are ±sd and ±2sd of the envelope's sd.
+    drawn = page.evaluate("""() => {
+        const doc = Bokeh.documents[0];
+        const data = doc.get_model_by_name('envelope').data;
+        const sd = Array.from(data instanceof Map ? data.get('sd') : data.sd);
+        const renderer = doc.get_model_by_name('envelope-2sd');
+        const upper = renderer.glyph.y2.transform.v_compute([sd[sd.length - 1]])[0];
+        return {sd: sd[sd.length - 1], upper};
+    }""")
+    assert drawn["upper"] == 2 * drawn["sd"] > 0
     # What a click on each legend entry does: the band's renderer becomes invisible, which
     # BokehJS sends to the server; then no envelope is computed or sent.
     page.evaluate("""() => ['envelope-1sd', 'envelope-2sd'].forEach(

@@ -52,8 +52,8 @@ def test_statistics_in_batches_equal_numpy_on_all_increments():
     rng = np.random.default_rng(1)
     values = rng.normal(0, 0.7, 10_001)
     statistics = IncrementStatistics(variance=0.49)
-    for part in np.array_split(values, [1, 2, 500, 501, 7000]):
-        statistics.add(part)
+    for part in np.array_split(values, [1, 2, 500, 501, 502, 503, 7000]):
+        statistics.add(part)  # single values take the scalar path
     assert statistics.count == len(values)
     assert statistics.mean == pytest.approx(values.mean(), rel=1e-10)
     assert statistics.sample_variance == pytest.approx(values.var(ddof=1), rel=1e-12)
