@@ -97,9 +97,9 @@ class Export:
         steps = max(1, CHUNK_POINTS // paths)
         for block in range(start, stop, steps):
             end = min(block + steps, stop)
-            if self.model.run != run or store.start > block:
-                raise ExportInterrupted("the path restarted or its oldest points were dropped "
-                                        "during the export")
+            if self.model.run != run or store.start > block or store.stop < stop:
+                raise ExportInterrupted("the path restarted, its oldest points were dropped or "
+                                        "its session ended during the export")
             values = store.values(block, end)
             if paths == 1:
                 yield "".join([f"{x},{y!r}\n" for x, y in

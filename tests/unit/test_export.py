@@ -75,7 +75,7 @@ def test_chunks_are_bounded_and_start_after_dropped_points():
     assert y.tobytes() == history.values().tobytes()
 
 
-@pytest.mark.parametrize("change", ["reset", "drop"])
+@pytest.mark.parametrize("change", ["reset", "drop", "released"])
 def test_an_export_stops_when_the_history_changes_under_it(change):
     model, history = BrownianMotion(seed=3, batch=CHUNK), History(capacity=2 * CHUNK)
     _walk(model, history, 2)
@@ -83,6 +83,8 @@ def test_an_export_stops_when_the_history_changes_under_it(change):
     next(chunks), next(chunks)
     if change == "reset":
         model.reset()
+        history.clear()
+    elif change == "released":  # the session ended: its history is cleared, the run kept
         history.clear()
     else:
         _walk(model, history, 1)  # the first chunk is dropped
