@@ -278,10 +278,7 @@ class History:
         max and its index: ``edges`` has one more entry than the other arrays."""
         count, pixels = stop - start, max(int(pixels), 1)
         width = count / pixels
-        level = None
-        for candidate in self._levels:
-            if candidate.size <= width:
-                level = candidate
+        level = self._level_within(width)
         size = 1 if level is None else level.size
         # Inner edges on the level's node grid: non-decreasing (size <= width), repeats dropped.
         inner = np.floor((start + width * np.arange(1, pixels)) / size).astype(np.int64) * size
@@ -291,6 +288,34 @@ class History:
             closed_stop = (level.first + len(level)) * size
             inner = inner[inner <= closed_stop]
         edges = np.concatenate([[start], inner, [stop]])
+        return (edges, *self._reduce(edges, level))
+
+    def grid(self, width: int, start: int) -> tuple[np.ndarray, ...]:
+        """Min/max of the fixed buckets [k * width, (k + 1) * width) clipped to the held points,
+        from the one holding index ``start`` to the last point held: bucket edges, then each
+        bucket's min, its index, max and its index. ``width`` is a power of two, so a bucket
+        is made of whole nodes of a level (the nodes of closed buckets are all closed)."""
+        if width < 1 or width & (width - 1):
+            raise ValueError(f"width must be a power of two, not {width}")
+        if not self.start <= start < self.stop:
+            raise ValueError(f"index {start} is not held")
+        start = max(start // width * width, self.start)
+        inner = np.arange((start // width + 1) * width, self.stop, width, dtype=np.int64)
+        edges = np.concatenate([[start], inner, [self.stop]])
+        return (edges, *self._reduce(edges, self._level_within(width)))
+
+    def _level_within(self, width: float) -> _Level | None:
+        """The coarsest level whose nodes fit in ``width`` points (None: raw values)."""
+        level = None
+        for candidate in self._levels:
+            if candidate.size <= width:
+                level = candidate
+        return level
+
+    def _reduce(self, edges: np.ndarray, level: _Level | None) -> tuple[np.ndarray, ...]:
+        """Each bucket's (min, its index, max, its index) for buckets between ``edges``, whose
+        inner edges lie on ``level``'s node grid within its closed nodes."""
+        size = 1 if level is None else level.size
         # The inner buckets, [edges[1], edges[-2]), reduced at once over whole nodes (or values).
         first, last = edges[1], edges[-2]
         middle: tuple = ([], [], [], [])
@@ -314,7 +339,7 @@ class History:
         tail = [self.extremes(edges[-2], edges[-1])] if len(edges) > 2 else []
         low, at_low, high, at_high = (
             np.concatenate([[head[k]], middle[k], [end[k] for end in tail]]) for k in range(4))
-        return edges, low, at_low.astype(np.int64), high, at_high.astype(np.int64)
+        return low, at_low.astype(np.int64), high, at_high.astype(np.int64)
 
 
 def _interleave(at_low, low, at_high, high) -> tuple[np.ndarray, np.ndarray]:

@@ -1,19 +1,20 @@
 """The History plot: every point since the last reset, decimated on the server to the pixels.
 
 ``HistoryView`` appends each update's values (the first path's, for an ensemble) to a
-``History`` (the min/max pyramid) and shows ``History.view`` of the visible x-range in the
+``History`` (the min/max pyramid) and shows min/max buckets of the visible x-range in the
 ``ColumnDataSource(name="history")``: at most two points a pixel, each bucket's true min and
-max. With the whole history in view it follows new points at the app's update rate; a zoom or
-pan (Bokeh's ``RangesUpdate``) re-decimates the visible range, and the reset tool returns to the
-whole history. Over the same range it draws the theoretical envelope, ±1σ and ±2σ around the
-start where σ² after step k is the sum of the increment variances so far
-(``ColumnDataSource(name="envelope")``; a click on its legend entry hides a band, and a hidden
-envelope is not computed nor sent).
+max. With the whole history in view it follows new points at the app's update rate
+(``FollowingView``); a zoom or pan (Bokeh's ``RangesUpdate``) re-decimates the visible range
+(``History.view``), and the reset tool returns to the whole history. Over the same range it
+draws the theoretical envelope, ±1σ and ±2σ around the start, where σ² after step k is the sum
+of the increment variances so far (``ColumnDataSource(name="envelope")``; a click on its legend
+entry hides a band, and a hidden envelope is not computed nor sent).
 
 Refreshes run through a ``Refresher`` (coalesced; in a server session on the event loop outside
 the document lock, written straight to the sockets in one message with the envelope and status
-line): those that follow new points come at most every ``MIN_INTERVAL`` seconds, a zoom is
-answered at once.
+line). Following the whole history, a refresh rides in every update's socket write and sends
+only what changed (``FollowingView``: fixed buckets, the last one patched, new ones streamed);
+a zoom re-decimates the range and is answered at once.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bokeh.document import Document
 from bokeh.events import RangesUpdate, Reset
 from bokeh.models import ColumnDataSource, Div
 
+from .following import FollowingView
 from .history import CHUNK, History
 from .model import BrownianMotion
 from .owned_source import refuse_client_writes
@@ -35,10 +37,13 @@ from .refresher import Refresher, show
 #: Plot width assumed until the browser reports the real one.
 DEFAULT_PIXELS = 1000
 
-#: Seconds between two refreshes that follow new points. Each refresh resends the whole view:
-#: at 0.1 s the History plot added about 0.32 ms of server CPU per session-update to the live
-#: stream's 0.2 ms (20 sessions at 10 Hz, 2 cores), at 0.25 s about 0.16 ms (docs/history.md).
-MIN_INTERVAL = 0.25
+#: Seconds between two refreshes that follow new points: none, they come with every update
+#: (each sends only the view's changed tail, a few points; ``FollowingView``).
+MIN_INTERVAL = 0.0
+
+#: While following, the envelope is resent when it ends more than this fraction of the range
+#: before the last point (about 10 pixels at 1,000), not with every update.
+ENVELOPE_LAG = 0.01
 
 #: Seconds between two updates of the status line while points arrive.
 STATUS_INTERVAL = 1.0
@@ -73,6 +78,9 @@ class HistoryView:
         self.status = Div(text="", name="history-status", styles={"font-size": "90%"})
         #: Visible index range [start, stop), or None to follow the whole history.
         self._range: tuple[float, float] | None = None
+        self._following = FollowingView()
+        #: (start, stop, variance changes) of the envelope last sent.
+        self._envelope_span = (0, 0, 0)
         self._refresher = Refresher(self.refresh, doc, MIN_INTERVAL, MAX_UNREAD_BYTES)
         self._status_at = -STATUS_INTERVAL
         self.refreshes = 0
@@ -95,29 +103,51 @@ class HistoryView:
         self._refresher.request(urgent)
 
     def refresh(self) -> None:
-        """Decimate the visible range (or the whole history) into the source, with the envelope
-        over the same steps and the status line."""
+        """Bring the source up to the visible range (or the whole history: only its changed
+        tail), with the envelope over the same steps and the status line, in one message."""
         history = self.history
-        start, stop = self._range if self._range is not None else (history.start, history.stop)
-        start, stop = max(start, history.start), min(stop, history.stop)
-        if start >= stop:
-            data = {"x": np.empty(0), "y": np.empty(0)}
+        data: dict = {}
+        tails: dict = {}
+        x_type = np.int32 if history.stop < 2**31 else np.float64  # x as int32 while it fits
+        if self._range is None:
+            start, stop = history.start, history.stop
+            if np.asarray(self.source.data["x"]).dtype != x_type:
+                self._following.forget()
+            update = self._following.update(history, self.pixels)
+            if update is not None:
+                # x = index + 1 (step numbers, as in the export)
+                columns = {"x": (update.index + 1).astype(x_type), "y": update.value}
+                if update.whole:
+                    data[self.source] = columns
+                else:
+                    tails[self.source] = (update.replace, columns)
+            envelope_due = (update is not None and update.whole) or self._envelope_lags(start, stop)
         else:
-            index, values = history.view(start, stop, self.pixels)
-            # x as int32 while it fits: half the bytes of float64, the same values.
-            x = index + 1
-            data = {"x": x.astype(np.int32) if history.stop < 2**31 else x.astype(np.float64),
-                    "y": values}
-        changes = {self.source: data}
+            self._following.forget()
+            start, stop = self._range
+            start, stop = max(start, history.start), min(stop, history.stop)
+            index, values = (history.view(start, stop, self.pixels) if start < stop
+                             else (np.empty(0), np.empty(0)))
+            data[self.source] = {"x": (index + 1).astype(x_type), "y": values}
+            envelope_due = True
         shown = any(band.visible for band in self.bands)
-        if shown or len(self.envelope.data["x"]):
-            visible = shown and start < stop
+        if shown and envelope_due or not shown and len(self.envelope.data["x"]):
             # x = index + 1: the visible steps are start + 1 .. stop
-            changes[self.envelope] = (self._envelope(start + 1, stop) if visible
-                                      else _no_envelope())
+            data[self.envelope] = (self._envelope(start + 1, stop) if shown and start < stop
+                                   else _no_envelope())
+            self._envelope_span = (start, stop, len(self.model.schedule.starts))
         status = self._status_text()
-        show(self._doc, changes, [(self.status, "text", status)] if status else [])
+        if data or tails or status:
+            show(self._doc, data, [(self.status, "text", status)] if status else [], tails)
         self.refreshes += 1
+
+    def _envelope_lags(self, start: int, stop: int) -> bool:
+        """Whether the envelope shown ends more than 1% of the range before the last point (or
+        covers other steps or another variance schedule): it is resent only then, not with
+        every update."""
+        shown_start, shown_stop, changes = self._envelope_span
+        return (shown_start != start or changes != len(self.model.schedule.starts)
+                or stop - shown_stop > ENVELOPE_LAG * (stop - start))
 
     def _envelope(self, first: float, last: float) -> dict[str, np.ndarray]:
         """σ over the steps first..last, σ² the sum of increment variances (columns x, sd; the
@@ -162,6 +192,7 @@ class HistoryView:
 
     def _on_band_visible(self, attr: str, old: bool, new: bool) -> None:
         if new:  # shown again: compute it for the current view
+            self._envelope_span = (-1, -1, -1)
             self.request_refresh(urgent=True)
 
     def _on_ranges(self, event: RangesUpdate) -> None:

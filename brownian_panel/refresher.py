@@ -28,6 +28,9 @@ from .wire import can_write_now, gathering, pending_bytes, write_changes
 
 log = logging.getLogger(__name__)
 
+#: Seconds before a refresh held back (unread bytes, busy session) is tried again, at least.
+RETRY_INTERVAL = 0.1
+
 
 class Refresher:
     """Runs ``refresh`` for a session's view, coalesced and rate-limited on the server's loop."""
@@ -88,7 +91,8 @@ class Refresher:
         if self._released:
             return
         if pending_bytes(self._doc) > self.max_unread or not can_write_now(self._doc):
-            self._queued = self._loop.call_later(self.min_interval, self._run_queued)
+            self._queued = self._loop.call_later(max(self.min_interval, RETRY_INTERVAL),
+                                                 self._run_queued)
             self._queued_urgent = False
             return
         self._run_guarded()
@@ -105,13 +109,18 @@ class Refresher:
 
 
 def show(doc: Document | None, data: dict[ColumnDataSource, dict[str, Any]],
-         properties: list[tuple[Model, str, Any]]) -> None:
-    """Put a refresh's new data and properties in place: in a server session written in one
-    message (``wire.write_changes``); elsewhere set on the models, columns as plain lists (Panel's
-    notebook comms fail on binary buffers), for the notebook's next push."""
+         properties: list[tuple[Model, str, Any]],
+         tails: dict[ColumnDataSource, tuple[int, dict[str, np.ndarray]]] | None = None) -> None:
+    """Put a refresh's new data, properties and tail changes (see ``wire.write_changes``) in
+    place: in a server session written in one message; elsewhere set on the models, columns as
+    plain lists (Panel's notebook comms fail on binary buffers), for the notebook's next push."""
     if doc is not None:
-        write_changes(doc, data=data, properties=properties)
+        write_changes(doc, data=data, properties=properties, tails=tails)
         return
+    data = dict(data)
+    for source, (replace, columns) in (tails or {}).items():
+        data[source] = {name: np.concatenate([np.asarray(source.data[name])[
+            :len(source.data[name]) - replace], values]) for name, values in columns.items()}
     for source, columns in data.items():
         source.data = {name: np.asarray(values, dtype=np.float64).tolist()
                        for name, values in columns.items()}

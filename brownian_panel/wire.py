@@ -28,7 +28,12 @@ from typing import Any
 import numpy as np
 from bokeh.core.serialization import Serializer
 from bokeh.document import Document
-from bokeh.document.events import ColumnDataChangedEvent, ColumnsStreamedEvent, ModelChangedEvent
+from bokeh.document.events import (
+    ColumnDataChangedEvent,
+    ColumnsPatchedEvent,
+    ColumnsStreamedEvent,
+    ModelChangedEvent,
+)
 from bokeh.model import Model
 from bokeh.models import ColumnDataSource
 from bokeh.protocol.messages.patch_doc import patch_doc
@@ -197,9 +202,14 @@ def write_property(document: Document, model: Model, name: str, value: Any) -> i
 
 def write_changes(document: Document,
                   data: dict[ColumnDataSource, dict[str, Any]] | None = None,
-                  properties: Sequence[tuple[Model, str, Any]] = ()) -> int:
-    """Replace the data of several sources and set plain properties in ONE message, written
-    like ``write_stream`` (same conditions); returns the number of connections written to."""
+                  properties: Sequence[tuple[Model, str, Any]] = (),
+                  tails: dict[ColumnDataSource, tuple[int, dict[str, np.ndarray]]] | None = None
+                  ) -> int:
+    """Replace the data of several sources, set plain properties and change the tails of
+    sources in ONE message, written like ``write_stream`` (same conditions); returns the number
+    of connections written to. ``tails`` maps a source to (n, columns): its last n entries are
+    overwritten by the first n of ``columns`` (a ``ColumnsPatched`` event) and the rest are
+    appended (``ColumnsStreamed``)."""
     # A model not (yet) in the document is unknown to the client: its change would break
     # the whole message there. Its Python side is still set below.
     events, models = [], set()
@@ -209,6 +219,11 @@ def write_changes(document: Document,
         events.append(ColumnDataChangedEvent(document, source, "data", data=columns,
                                              cols=list(columns)))
         models.add(source)
+    for source, (replace, columns) in (tails or {}).items():
+        if source.document is document:
+            events += _tail_events(document, source, replace, columns)
+            models.add(source)
+        _set_tail(source, replace, columns)
     for model, name, value in properties:
         if model.document is not document:
             continue
@@ -223,6 +238,29 @@ def write_changes(document: Document,
     for model, name, value in properties:
         model._property_values[name] = value  # no notification: the change is written below
     return _write_message(document, message) if message is not None else 0
+
+
+def _tail_events(document: Document, source: ColumnDataSource, replace: int,
+                 columns: dict[str, np.ndarray]) -> list[Any]:
+    events: list[Any] = []
+    if replace:
+        shown = len(next(iter(source.data.values())))
+        patches = {name: [(shown - replace + i, values[i].item()) for i in range(replace)]
+                   for name, values in columns.items()}
+        events.append(ColumnsPatchedEvent(document, source, "data", patches))
+    new = {name: values[replace:] for name, values in columns.items()}
+    if len(next(iter(new.values()))):
+        events.append(ColumnsStreamedEvent(document, source, "data", new, None, None))
+    return events
+
+
+def _set_tail(source: ColumnDataSource, replace: int, columns: dict[str, np.ndarray]) -> None:
+    """The Python side of a tail change, without notifications."""
+    current = source.data
+    for name, values in columns.items():
+        old = np.asarray(dict.__getitem__(current, name))
+        column = np.concatenate([old[:len(old) - replace], values]).astype(old.dtype)
+        dict.__setitem__(current, name, column)
 
 
 def _write_message(document: Document, message: patch_doc) -> int:

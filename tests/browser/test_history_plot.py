@@ -36,8 +36,7 @@ def test_a_million_points_shown_at_pixel_resolution_and_zoom_re_decimates(served
     raw = app.history.history.values()
 
     def settled_on_whole():
-        # The refresh after the last update comes up to 0.5 s after it (the view follows new
-        # points at most 4 times a second): wait for one that covers every point, in the page.
+        # Wait until the page shows the view of every point (it follows each update).
         state = _state(page)
         shown = served_app.on_server_loop(lambda: app.history.source.data["x"].tolist())
         bucket = 2 * len(raw) / state["width"]  # the whole history, first to last bucket

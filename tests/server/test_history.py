@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from bokeh.events import RangesUpdate, Reset
 
@@ -95,3 +97,23 @@ def test_a_reset_empties_the_history(served_app):
         assert len(app.history.history) == 0
         status = client.session.document.get_model_by_name("history-status")
         wait_until(lambda: "History: 0 points" in status.text, timeout=10)
+
+
+def test_the_whole_history_follows_every_update(served_app):
+    # 50 updates a second, one point each: the history's last step is the live path's, taken
+    # from the same message (the view's tail rides in the update's write).
+    with LiveClient(served_app.url, {"period": "20", "batch": "1", "window": "1000"}) as client:
+        app = served_app.app()
+        wait_until(lambda: client.points >= 100, timeout=20)
+        lags = []
+        for _ in range(40):
+            live = dict(client.source.data)["x"]
+            shown = dict(_history_source(client).data)["x"]
+            lags.append(live[-1] - shown[-1])
+            time.sleep(0.05)
+        assert np.median(lags) == 0 and max(lags) <= 5, lags
+        app = _paused(served_app, client)
+        x, y = _settled(served_app, client, app)
+        raw = app.history.history.values()
+        assert x[-1] == len(raw) and x[0] == 1  # first and last steps: the whole history
+        np.testing.assert_array_equal(y, raw[x.astype(int) - 1])

@@ -1,0 +1,105 @@
+"""The whole history as it grows, sent incrementally: fixed buckets, only the last one changes.
+
+A view of the whole history re-split into ``pixels`` buckets moves every bucket edge whenever a
+point arrives, so it must be recomputed and resent whole. ``FollowingView`` instead splits the
+index axis into fixed buckets of ``width`` points, the smallest power of two that keeps the
+held points within ``pixels`` buckets (so the whole history takes between about pixels / 2 and
+pixels buckets: one to two points a pixel). Each bucket is shown by its min and max in index
+order; a bucket of one point by that point twice, so every bucket has two entries (one when the
+width is 1: the raw points). New points only change the last bucket and add buckets after it:
+an update replaces the last bucket's entries and appends the new ones, a few points whatever
+the length. The view is rebuilt whole only when the width doubles (a handful of times over a
+run), the front is dropped, the walk is reset or the plot's width changes.
+
+No Panel or Bokeh import: ``HistoryView`` turns an update into a Bokeh patch + stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .history import History
+
+
+@dataclass(frozen=True)
+class ViewUpdate:
+    """A change of the following view: ``whole`` replaces it; otherwise the last ``replace``
+    entries shown are overwritten by the first ``replace`` of (index, value) and the rest are
+    appended."""
+
+    whole: bool
+    index: np.ndarray
+    value: np.ndarray
+    replace: int = 0
+
+
+class FollowingView:
+    """The state of one plot's following view of a ``History`` (see the module doc)."""
+
+    def __init__(self) -> None:
+        self.width = 0
+        self.pixels = 0
+        #: The history's (start, stop) when last shown; stop < 0: nothing shown yet.
+        self._start, self._stop = 0, -1
+        #: Entries shown, as the plot holds them.
+        self.shown = 0
+
+    def forget(self) -> None:
+        """Rebuild the view whole at the next update (e.g. after it showed something else)."""
+        self._stop = -1
+
+    def update(self, history: History, pixels: int) -> ViewUpdate | None:
+        """The change that brings the view up to ``history`` at ``pixels`` buckets at most;
+        None when nothing changed."""
+        pixels = max(int(pixels), 1)
+        start, stop = history.start, history.stop
+        width = bucket_width(start, stop, pixels)
+        same_layout = (width == self.width and pixels == self.pixels and start == self._start
+                       and stop >= self._stop >= 0)
+        if same_layout and stop == self._stop:
+            return None
+        if not same_layout or self._stop == start:
+            index, value = _entries(history, width, start) if stop > start else (_EMPTY, _EMPTY)
+            self.width, self.pixels, self._start, self._stop = width, pixels, start, stop
+            self.shown = len(index)
+            return ViewUpdate(True, index, value)
+        # Recompute from the last bucket shown if it was partial (it may have grown), else
+        # from the first new point.
+        replace, first = 0, self._stop
+        if width > 1 and self._stop % width:
+            replace, first = 2, self._stop - 1
+        index, value = _entries(history, width, first)
+        self._stop = stop
+        self.shown += len(index) - replace
+        return ViewUpdate(False, index, value, replace)
+
+
+_EMPTY = np.empty(0)
+
+
+def bucket_width(start: int, stop: int, pixels: int) -> int:
+    """The smallest power of two ``w`` such that the buckets [k w, (k + 1) w) holding the
+    indices [start, stop) number at most ``pixels``."""
+    width = 1
+    while -(-stop // width) - start // width > pixels:
+        width *= 2
+    return width
+
+
+def _entries(history: History, width: int, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and values of the buckets from the one holding ``start`` to the last point:
+    the raw points for width 1, else two per bucket (min and max in index order)."""
+    edges, low, at_low, high, at_high = history.grid(width, start)
+    if width == 1:
+        return at_low, low
+    # Min and max at one index: all of the bucket's values are equal (or it has one point);
+    # the bucket's last point is then an extreme too.
+    at_high = np.where(at_low == at_high, edges[1:] - 1, at_high)
+    first_is_low = at_low <= at_high
+    index = np.column_stack([np.where(first_is_low, at_low, at_high),
+                             np.where(first_is_low, at_high, at_low)]).ravel()
+    value = np.column_stack([np.where(first_is_low, low, high),
+                             np.where(first_is_low, high, low)]).ravel()
+    return index, value
