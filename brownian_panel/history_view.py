@@ -41,9 +41,10 @@ DEFAULT_PIXELS = 1000
 #: (each sends only the view's changed tail, a few points; ``FollowingView``).
 MIN_INTERVAL = 0.0
 
-#: While following, the envelope is resent when it ends more than this fraction of the range
-#: before the last point (about 10 pixels at 1,000), not with every update.
-ENVELOPE_LAG = 0.01
+#: While following, the envelope reaches this fraction of the range past the last point (off
+#: the plot: its x-range follows the line only), so it is resent when the path grows by that
+#: much, not with every update.
+ENVELOPE_LEAD = 0.25
 
 #: Seconds between two updates of the status line while points arrive.
 STATUS_INTERVAL = 1.0
@@ -75,6 +76,9 @@ class HistoryView:
                                                               name="envelope"))
         self.figure = history_figure(self.source)
         self.bands = add_envelope(self.figure, self.envelope)
+        self._bands_shown = True
+        self._pixels = DEFAULT_PIXELS  # read once per change: a property read costs ~20 µs
+        self.figure.on_change("inner_width", self._on_width)
         self.status = Div(text="", name="history-status", styles={"font-size": "90%"})
         #: Visible index range [start, stop), or None to follow the whole history.
         self._range: tuple[float, float] | None = None
@@ -130,24 +134,25 @@ class HistoryView:
                              else (np.empty(0), np.empty(0)))
             data[self.source] = {"x": (index + 1).astype(x_type), "y": values}
             envelope_due = True
-        shown = any(band.visible for band in self.bands)
+        shown = self._bands_shown
         if shown and envelope_due or not shown and len(self.envelope.data["x"]):
-            # x = index + 1: the visible steps are start + 1 .. stop
-            data[self.envelope] = (self._envelope(start + 1, stop) if shown and start < stop
+            # x = index + 1: the visible steps are start + 1 .. stop; following, the envelope
+            # reaches ahead of the last point (off the plot), so it is resent only now and then.
+            last = stop + (ENVELOPE_LEAD * (stop - start) if self._range is None else 0)
+            data[self.envelope] = (self._envelope(start + 1, last) if shown and start < stop
                                    else _no_envelope())
-            self._envelope_span = (start, stop, len(self.model.schedule.starts))
+            self._envelope_span = (start, last, len(self.model.schedule.starts))
         status = self._status_text()
         if data or tails or status:
             show(self._doc, data, [(self.status, "text", status)] if status else [], tails)
         self.refreshes += 1
 
     def _envelope_lags(self, start: int, stop: int) -> bool:
-        """Whether the envelope shown ends more than 1% of the range before the last point (or
-        covers other steps or another variance schedule): it is resent only then, not with
-        every update."""
-        shown_start, shown_stop, changes = self._envelope_span
+        """Whether the envelope sent ends before the last point, starts elsewhere or predates a
+        variance change: it is resent only then, not with every update."""
+        shown_start, shown_last, changes = self._envelope_span
         return (shown_start != start or changes != len(self.model.schedule.starts)
-                or stop - shown_stop > ENVELOPE_LAG * (stop - start))
+                or stop > shown_last)
 
     def _envelope(self, first: float, last: float) -> dict[str, np.ndarray]:
         """σ over the steps first..last, σ² the sum of increment variances (columns x, sd; the
@@ -162,11 +167,11 @@ class HistoryView:
     @property
     def pixels(self) -> int:
         """Width of the plotting area in pixels, as the browser reports it."""
-        try:
-            width = self.figure.inner_width
-        except ValueError:  # not reported yet (Bokeh raises UnsetValueError)
-            width = None
-        return int(min(max(width, 100), 8000)) if width else DEFAULT_PIXELS
+        return self._pixels
+
+    def _on_width(self, attr: str, old: int | None, new: int | None) -> None:
+        self._pixels = int(min(max(new, 100), 8000)) if new else DEFAULT_PIXELS
+        self.request_refresh(urgent=True)
 
     def release(self) -> None:
         self._refresher.release()
@@ -191,6 +196,7 @@ class HistoryView:
         return text
 
     def _on_band_visible(self, attr: str, old: bool, new: bool) -> None:
+        self._bands_shown = any(band.visible for band in self.bands)
         if new:  # shown again: compute it for the current view
             self._envelope_span = (-1, -1, -1)
             self.request_refresh(urgent=True)

@@ -30,12 +30,15 @@ def history_figure(source: ColumnDataSource, height: int = 300) -> figure:
     """The History plot: wheel zoom active, pan, box zoom, and reset to the whole history.
 
     Level-of-detail rendering is off and interaction settles after 50 ms (Bokeh's defaults
-    added about 250 ms before the re-decimated data was asked for).
+    added about 250 ms before the re-decimated data was asked for). The x-range follows the
+    line only, so what else is drawn (the envelope) may reach past the last point unseen.
     """
-    return _line_figure(source, "history-line", 1, height=height, title="History",
+    plot = _line_figure(source, "history-line", 1, height=height, title="History",
                         name="history-plot", tools="xpan,xwheel_zoom,xbox_zoom,reset,save",
                         active_scroll="xwheel_zoom", lod_threshold=None, lod_interval=50,
                         lod_timeout=50)
+    plot.x_range.renderers = list(plot.select(name="history-line"))
+    return plot
 
 
 def _times(factor: float) -> CustomJSTransform:
