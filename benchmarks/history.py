@@ -4,8 +4,11 @@
 
 Appends a random walk in batches of 1,000 (and, separately, one point at a time), then times
 views of random ranges at ``--pixels``: ours (``History.view``), a numpy min/max scan of the
-range, and tsdownsample's MinMax (a one-shot scan, if installed: the ``bench`` extra). Reports
-medians and p99 in microseconds, ratios, and the memory held per raw float64 byte.
+range, and tsdownsample's MinMax (a one-shot scan, if installed: the ``bench`` extra), range by
+range (so each view starts with caches the scans left cold), then ours alone back to back
+(warm). Also one app tick at the end of the history (append 1,000 points and update the view)
+and the zoom handler. Reports medians and p99 in microseconds, ratios, and the memory held per
+raw float64 byte.
 """
 
 from __future__ import annotations
@@ -50,6 +53,31 @@ def _zoom_handler(values: np.ndarray, pixels: int, rng: np.random.Generator) -> 
         view._on_ranges(event)
         samples.append(time.perf_counter() - began)
     return _percentiles(samples)
+
+
+def _ticks(values: np.ndarray, pixels: int, batch: int = 1000, ticks: int = 200) -> dict:
+    """One app tick at the end of the history: append a batch, then bring the whole-history
+    view up to date, as the app does (``FollowingView``: the changed tail) and by recomputing
+    the whole view (``History.view``)."""
+    from brownian_panel.following import FollowingView
+
+    history = History(capacity=len(values))
+    history.append(values[:-batch * ticks])
+    following = FollowingView()
+    following.update(history, pixels)
+    samples: dict[str, list[float]] = {"append_and_following_update": [],
+                                       "append_and_whole_view": []}
+    for tick in range(ticks):
+        new = values[len(values) - batch * (ticks - tick):][:batch]
+        began = time.perf_counter()
+        history.append(new)
+        following.update(history, pixels)
+        samples["append_and_following_update"].append(time.perf_counter() - began)
+        began = time.perf_counter()
+        history.view(history.start, history.stop, pixels)
+        samples["append_and_whole_view"].append(time.perf_counter() - began
+                                                + samples["append_and_following_update"][-1])
+    return {name: _percentiles(times) for name, times in samples.items()}
 
 
 def run(points: int, pixels: int, views: int, seed: int = 0) -> dict:
@@ -100,6 +128,15 @@ def run(points: int, pixels: int, views: int, seed: int = 0) -> dict:
             began = time.perf_counter()
             MinMaxDownsampler().downsample(values, n_out=2 * pixels)
             whole["tsdownsample"].append(time.perf_counter() - began)
+    warm = {"whole": [], "random_ranges": []}
+    for _ in range(20):  # ours alone, back to back: caches and allocator warm
+        began = time.perf_counter()
+        history.view(0, points, pixels)
+        warm["whole"].append(time.perf_counter() - began)
+    for start, stop in ranges:
+        began = time.perf_counter()
+        history.view(start, stop, pixels)
+        warm["random_ranges"].append(time.perf_counter() - began)
     result = {
         "machine": {"cpus": os.cpu_count(),
                     "ram_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
@@ -112,6 +149,8 @@ def run(points: int, pixels: int, views: int, seed: int = 0) -> dict:
                                for name, samples in timings.items() if samples},
         "view_whole": {name: _percentiles(samples) for name, samples in whole.items() if samples},
     }
+    result["view_warm"] = {name: _percentiles(samples) for name, samples in warm.items()}
+    result["tick"] = _ticks(values, pixels)
     result["zoom_handler"] = _zoom_handler(values, pixels, rng)
     ours = result["view_whole"]["ours"]["p50_us"]
     result["whole_speedup"] = {name: entry["p50_us"] / ours
