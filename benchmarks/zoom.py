@@ -10,7 +10,8 @@ Debian's headless Chromium. The page fills its history with ``--points`` (100,00
 - browser: the wheel event's time to the animation frame after the one in which the History
   source holds new data (the new view drawn);
 - server: ``RangesUpdate`` handled (``HistoryView._on_ranges`` called) to the refresh written
-  to the socket, and the bytes of that message.
+  to the socket, the refresh alone (decimate, envelope, encode, write), and the bytes of that
+  message.
 
 ``--heap-minutes N`` then streams 20,000 points/s (1,000 every 50 ms) for N minutes and samples
 the page's JS heap after a forced garbage collection (Chrome DevTools Protocol) every 30 s.
@@ -76,6 +77,7 @@ class _ServerClock:
 
     def __init__(self):
         self.seconds: list[float] = []
+        self.refresh_seconds: list[float] = []
         self.bytes: list[int] = []
         self._since: float | None = None
         self._frames = 0
@@ -88,9 +90,11 @@ class _ServerClock:
 
         def timed_refresh(view):
             self._frames = 0
+            began = time.perf_counter()
             refresh(view)
             if self._since is not None:
                 self.seconds.append(time.perf_counter() - self._since)
+                self.refresh_seconds.append(time.perf_counter() - began)
                 self.bytes.append(self._frames)
                 self._since = None
 
@@ -136,6 +140,7 @@ def run(points: int, trials: int, heap_minutes: float) -> dict:
             time.sleep(1.0)
             result["browser_ms"] = _zoom_trials(page, trials)
             result["server_ms"] = _stats(clock.seconds, 1e3)
+            result["server_refresh_ms"] = _stats(clock.refresh_seconds, 1e3)
             result["bytes_per_view_update"] = _stats(clock.bytes)
             result["pixels"] = apps[-1].history.pixels
             if heap_minutes:

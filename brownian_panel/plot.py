@@ -29,14 +29,15 @@ def path_figure(source: ColumnDataSource, height: int = 420) -> figure:
 def history_figure(source: ColumnDataSource, height: int = 300) -> figure:
     """The History plot: wheel zoom active, pan, box zoom, and reset to the whole history.
 
-    Level-of-detail rendering is off and interaction settles after 50 ms (Bokeh's defaults
-    added about 250 ms before the re-decimated data was asked for). The x-range follows the
+    Level-of-detail rendering is off and interaction settles after 20 ms (Bokeh's defaults
+    added about 250 ms before the re-decimated data was asked for, 50 ms about 30 ms more
+    than 20: benchmarks.zoom). The x-range follows the
     line only, so what else is drawn (the envelope) may reach past the last point unseen.
     """
     plot = _line_figure(source, "history-line", 1, height=height, title="History",
                         name="history-plot", tools="xpan,xwheel_zoom,xbox_zoom,reset,save",
-                        active_scroll="xwheel_zoom", lod_threshold=None, lod_interval=50,
-                        lod_timeout=50)
+                        active_scroll="xwheel_zoom", lod_threshold=None, lod_interval=20,
+                        lod_timeout=20)
     plot.x_range.renderers = list(plot.select(name="history-line"))
     return plot
 

@@ -28,8 +28,12 @@ from .wire import can_write_now, gathering, pending_bytes, write_changes
 
 log = logging.getLogger(__name__)
 
-#: Seconds before a refresh held back (unread bytes, busy session) is tried again, at least.
+#: Seconds before a refresh held back by a client that does not read is tried again, at least.
 RETRY_INTERVAL = 0.1
+
+#: Seconds before a refresh that found the session busy (a locked callback, a write under way:
+#: typically the server's reply to the very event that asked for it) is tried again.
+BUSY_RETRY_INTERVAL = 0.0005
 
 
 class Refresher:
@@ -90,10 +94,13 @@ class Refresher:
         self._queued = None
         if self._released:
             return
-        if pending_bytes(self._doc) > self.max_unread or not can_write_now(self._doc):
+        if pending_bytes(self._doc) > self.max_unread:  # wait for the client to read
             self._queued = self._loop.call_later(max(self.min_interval, RETRY_INTERVAL),
                                                  self._run_queued)
             self._queued_urgent = False
+            return
+        if not can_write_now(self._doc):  # e.g. the reply to the event that asked is pending
+            self._queued = self._loop.call_later(BUSY_RETRY_INTERVAL, self._run_queued)
             return
         self._run_guarded()
 
