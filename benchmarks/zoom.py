@@ -56,6 +56,11 @@ _WATCH = """() => {
 
 _HEAP = "() => performance.memory.usedJSHeapSize"
 
+_HISTORY_POINTS = """() => {
+  const data = Bokeh.documents[0].get_model_by_name('history').data;
+  return (data instanceof Map ? data.get('x') : data.x).length;
+}"""
+
 
 def _serve(apps: list[BrownianApp]):
     port = free_port()
@@ -182,9 +187,7 @@ def _heap(page, url: str, minutes: float) -> dict:
         cdp.send("HeapProfiler.collectGarbage")
         samples.append({"s": round(time.monotonic() - started),
                         "mib": round(page.evaluate(_HEAP) / 2**20, 2),
-                        "history_points": page.evaluate(
-                            "() => Bokeh.documents[0].get_model_by_name('history').data"
-                            ".get('x').length")})
+                        "history_points": page.evaluate(_HISTORY_POINTS)})
         if time.monotonic() - started >= minutes * 60:
             break
         time.sleep(30)

@@ -3,8 +3,9 @@
 ``DisplacementView`` feeds each update of an ensemble into a ``DisplacementSeries`` (⟨y²⟩ over
 the paths at up to 2,048 steps, thinned as the run grows) and draws it beside the sum of the
 increment variances (``ColumnDataSource(name="msd")``: x, msd, theory), refreshed at most
-every ``INTERVAL`` seconds through a ``Refresher``. The plot (about 45 Bokeh models) is built
-the first time the model has two paths or more, in ``pane``, and hidden again with one.
+every ``STATISTICS_INTERVAL`` seconds through a ``Refresher``. The plot (about 45 Bokeh
+models) is built the first time the model has two paths or more, in ``pane``, and hidden again
+with one.
 """
 
 from __future__ import annotations
@@ -19,13 +20,8 @@ from bokeh.plotting import figure
 from .ensemble import DisplacementSeries
 from .model import BrownianMotion
 from .owned_source import refuse_client_writes
-from .refresher import Refresher, show
-
-#: Seconds between two refreshes while points arrive.
-INTERVAL = 1.0
-
-#: A client that leaves more than this unread gets no refresh until it catches up.
-MAX_UNREAD_BYTES = 2 * 2**20
+from .plot import style_legend
+from .refresher import STATISTICS_INTERVAL, Refresher, show
 
 
 def displacement_figure(source: ColumnDataSource, height: int = 260) -> figure:
@@ -37,8 +33,7 @@ def displacement_figure(source: ColumnDataSource, height: int = 260) -> figure:
               legend_label="theory: sum of increment variances")
     plot.line("x", "msd", source=source, line_color="#1f77b4", line_width=1.5,
               legend_label="observed")
-    plot.legend.location = "top_left"
-    plot.legend.background_fill_alpha = 0.6
+    style_legend(plot, "top_left")
     return plot
 
 
@@ -55,7 +50,7 @@ class DisplacementView:
         self.figure = None
         self.pane = pn.pane.Bokeh(None, sizing_mode="stretch_width")
         self._show_if_ensemble()
-        self._refresher = Refresher(self.refresh, doc, INTERVAL, MAX_UNREAD_BYTES)
+        self._refresher = Refresher(self.refresh, doc, STATISTICS_INTERVAL)
         self._watchers = [model.param.watch(self._on_run, "run")]
 
     def append(self, x: np.ndarray, y: np.ndarray) -> None:

@@ -49,10 +49,6 @@ ENVELOPE_LEAD = 0.25
 #: Seconds between two updates of the status line while points arrive.
 STATUS_INTERVAL = 1.0
 
-#: A client that leaves more than this unread gets no refresh until it catches up (the same
-#: limit as the live stream's, so neither starves the other).
-MAX_UNREAD_BYTES = 2 * 2**20
-
 #: Points of the envelope across the visible range (plus the steps where the variance changed),
 #: spaced quadratically, densest at the start where σ = sqrt(sum of variances) bends most.
 ENVELOPE_POINTS = 64
@@ -85,7 +81,7 @@ class HistoryView:
         self._following = FollowingView()
         #: (start, stop, variance changes) of the envelope last sent.
         self._envelope_span = (0, 0, 0)
-        self._refresher = Refresher(self.refresh, doc, MIN_INTERVAL, MAX_UNREAD_BYTES)
+        self._refresher = Refresher(self.refresh, doc, MIN_INTERVAL)
         self._status_at = -STATUS_INTERVAL
         self.refreshes = 0
         self.figure.on_event(RangesUpdate, self._on_ranges)

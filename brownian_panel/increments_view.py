@@ -5,7 +5,7 @@ the estimated variance with its 95% chi-square interval.
 the increments are not kept) and starts over when the variance they were drawn with changes
 or the path restarts. The histogram (``ColumnDataSource(name="increments")``, as a density), the
 theoretical density (``name="increments-theory"``) and the estimate line (``Div`` named
-``variance-estimate``) are refreshed at most every ``INTERVAL`` seconds through a
+``variance-estimate``) are refreshed at most every ``STATISTICS_INTERVAL`` seconds through a
 ``Refresher``, in one message in a server session.
 """
 
@@ -20,13 +20,8 @@ from bokeh.plotting import figure
 from .estimates import IncrementStatistics, normal_density
 from .model import BrownianMotion
 from .owned_source import refuse_client_writes
-from .refresher import Refresher, show
-
-#: Seconds between two refreshes while increments arrive.
-INTERVAL = 1.0
-
-#: A client that leaves more than this unread gets no refresh until it catches up.
-MAX_UNREAD_BYTES = 2 * 2**20
+from .plot import style_legend
+from .refresher import STATISTICS_INTERVAL, Refresher, show
 
 
 def increments_figure(histogram: ColumnDataSource, theory: ColumnDataSource,
@@ -40,8 +35,7 @@ def increments_figure(histogram: ColumnDataSource, theory: ColumnDataSource,
               fill_color="#8ab6d6", line_color="white", legend_label="observed")
     plot.line("x", "density", source=theory, line_color="#d62728", line_width=2,
               legend_label="N(0, variance)")
-    plot.legend.location = "top_right"
-    plot.legend.background_fill_alpha = 0.6
+    style_legend(plot, "top_right")
     return plot
 
 
@@ -62,7 +56,7 @@ class IncrementsView:
         self.figure = increments_figure(self.histogram, self.theory)
         self.estimate = Div(text=self.statistics.summary(), name="variance-estimate",
                             styles={"font-size": "110%"})
-        self._refresher = Refresher(self.refresh, doc, INTERVAL, MAX_UNREAD_BYTES)
+        self._refresher = Refresher(self.refresh, doc, STATISTICS_INTERVAL)
         self._watcher = model.param.watch(self._on_run, "run")
 
     def append(self, increments: np.ndarray) -> None:

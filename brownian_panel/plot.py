@@ -42,6 +42,12 @@ def history_figure(source: ColumnDataSource, height: int = 300) -> figure:
     return plot
 
 
+def style_legend(plot: figure, location: str) -> None:
+    """The legend where it hides least, half transparent."""
+    plot.legend.location = location
+    plot.legend.background_fill_alpha = 0.6
+
+
 def _times(factor: float) -> CustomJSTransform:
     """A browser-side transform multiplying a column by ``factor``."""
     return CustomJSTransform(args={"factor": factor},
@@ -59,8 +65,7 @@ def add_envelope(plot: figure, source: ColumnDataSource) -> list[GlyphRenderer]:
                        name="envelope-1sd")
     plot.renderers = [outer, inner] + [r for r in plot.renderers if r not in (outer, inner)]
     plot.legend.click_policy = "hide"
-    plot.legend.location = "top_left"
-    plot.legend.background_fill_alpha = 0.6
+    style_legend(plot, "top_left")
     return [outer, inner]
 
 

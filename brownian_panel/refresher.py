@@ -24,9 +24,13 @@ from bokeh.model import Model
 from bokeh.models import ColumnDataSource
 from tornado.ioloop import IOLoop
 
-from .wire import can_write_now, gathering, pending_bytes, write_changes
+from .wire import MAX_UNREAD_BYTES, can_write_now, gathering, pending_bytes, write_changes
 
 log = logging.getLogger(__name__)
+
+#: Seconds between two refreshes of a statistics view (histogram, mean-squared displacement)
+#: while points arrive.
+STATISTICS_INTERVAL = 1.0
 
 #: Seconds before a refresh held back by a client that does not read is tried again, at least.
 RETRY_INTERVAL = 0.1
@@ -40,7 +44,7 @@ class Refresher:
     """Runs ``refresh`` for a session's view, coalesced and rate-limited on the server's loop."""
 
     def __init__(self, refresh: Callable[[], None], doc: Document | None, min_interval: float,
-                 max_unread: int):
+                 max_unread: int = MAX_UNREAD_BYTES):
         self._refresh = refresh
         self._doc = doc
         self._loop = IOLoop.current() if doc is not None else None

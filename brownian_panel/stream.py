@@ -33,21 +33,21 @@ from .model import BrownianMotion
 from .notebook import NotebookLink
 from .owned_source import refuse_client_writes
 from .ticker import Ticker, ticker_for
-from .wire import can_write_now, one_write, pending_bytes, write_stream
+from .wire import (
+    JSON_LIMIT,
+    MAX_UNREAD_BYTES,
+    can_write_now,
+    one_write,
+    pending_bytes,
+    write_stream,
+)
 
 log = logging.getLogger(__name__)
 
 
-#: Up to this many points an update crosses the wire as JSON numbers, beyond it as binary
-#: buffers. Each binary column costs two extra WebSocket frames and their headers: one point
-#: took 473 bytes as buffers and 229 as JSON, and 22% less server CPU (benchmarks, 20 sessions
-#: at 10 Hz). The source's columns are then Python lists (about 4x the memory of float64 arrays,
-#: bounded by the window); 8-byte binary wins on the wire once the numbers are many.
-JSON_BATCH_LIMIT = 16
-
-#: A session whose client leaves more than this many bytes unread gets no new update until it
-#: catches up: the walk waits for its reader, so the server's buffers stay bounded.
-MAX_UNREAD_BYTES = 2 * 2**20
+#: Up to ``JSON_LIMIT`` points an update goes as JSON numbers; the source's columns are then
+#: Python lists (about 4x the memory of float64 arrays, bounded by the window).
+JSON_BATCH_LIMIT = JSON_LIMIT
 
 
 #: Up to this many paths the live plot draws each as a line (columns y, y1, y2, ...); beyond

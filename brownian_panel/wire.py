@@ -49,9 +49,16 @@ except ImportError:
 
 _TEXT, _BINARY, _FIN = 0x1, 0x2, 0x80
 
-#: Columns of up to this many values are sent as JSON numbers: binary buffers cost two
-#: WebSocket frames each.
+#: Up to this many values a column crosses the wire as JSON numbers, beyond it as a binary
+#: buffer. Each binary column costs two extra WebSocket frames and their headers: one point
+#: took 473 bytes as buffers and 229 as JSON, and 22% less server CPU (benchmarks, 20 sessions
+#: at 10 Hz); 8-byte binary wins on the wire once the numbers are many.
 JSON_LIMIT = 16
+
+#: A session whose client leaves more than this many bytes unread gets no new update or
+#: refresh until it catches up: the walk waits for its reader, so the server's buffers stay
+#: bounded, and the live stream and the derived views hold back alike (neither starves).
+MAX_UNREAD_BYTES = 2 * 2**20
 
 class _Gathering:
     """The events written to ``document`` while a ``one_write`` block is open, in order, and the
