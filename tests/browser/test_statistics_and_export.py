@@ -26,6 +26,17 @@ SHOWN = """() => {
 }"""
 
 
+#: The History plot's legend box in page coordinates, and its number of entries.
+LEGEND_BOX = """() => {
+    const plot = Bokeh.documents[0].get_model_by_name('history-plot');
+    const legend = plot.center.find((model) => model.type === 'Legend');
+    const canvas = Bokeh.index.find_one(plot).canvas_view.el.getBoundingClientRect();
+    const box = Bokeh.index.find_one(legend).bbox;
+    return {x: canvas.x + box.x, y: canvas.y + box.y, width: box.width, height: box.height,
+            items: legend.items.length};
+}"""
+
+
 def test_statistics_are_drawn_and_a_hidden_band_is_emptied(served_app, open_page):
     page = open_page(served_app.url + "?period=50&batch=1000&seed=4")
     estimated = re.compile(r"σ² ≈ [\d.]+ \(95% CI [\d.]+–[\d.]+, n = [\d,]+\)")
@@ -43,10 +54,15 @@ def test_statistics_are_drawn_and_a_hidden_band_is_emptied(served_app, open_page
         return {sd: sd[sd.length - 1], upper};
     }""")
     assert drawn["upper"] == 2 * drawn["sd"] > 0
-    # What a click on each legend entry does: the band's renderer becomes invisible, which
-    # BokehJS sends to the server; then no envelope is computed or sent.
-    page.evaluate("""() => ['envelope-1sd', 'envelope-2sd'].forEach(
-        n => { Bokeh.documents[0].get_model_by_name(n).visible = false; })""")
+    # A click on each legend entry hides its band; BokehJS sends that to the server, which
+    # then neither computes nor sends the envelope.
+    page.locator(".bk-Figure").nth(1).scroll_into_view_if_needed()  # the History plot
+    legend = page.evaluate(LEGEND_BOX)
+    assert legend["items"] == 2
+    row = (legend["height"] - 20) / 2  # 10 px of padding above and below the two rows
+    for item in range(2):
+        page.mouse.click(legend["x"] + 20, legend["y"] + 10 + (item + 0.5) * row)
+    wait_until(lambda: page.evaluate(SHOWN)["bands"] == [False, False], timeout=10)
     wait_until(lambda: page.evaluate(SHOWN)["envelope"] == 0, timeout=10)
     app = served_app.app()
     assert served_app.on_server_loop(lambda: [band.visible for band in app.history.bands]) == [
