@@ -51,11 +51,17 @@ def panel_serve_args(argv: list[str] | None = None) -> list[str]:
     script_args = []
     if ours.silent_client_timeout is not None:
         script_args += ["--silent-client-timeout", str(ours.silent_client_timeout)]
+    if ours.shared:
+        script_args.append("--shared")
     # --args takes everything after it: it comes last.
     return args + passthrough + (["--args", *script_args] if script_args else [])
 
 
 def _add_app_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--shared", action="store_true", default=None,
+        help="one path for every viewer, drawn once per process, with global controls (as the "
+             "original design); default: each browser session has its own")
     parser.add_argument(
         "--silent-client-timeout", type=float, default=None, metavar="SECONDS",
         help="ping each loaded page every SECONDS and disconnect it when no answer comes "
@@ -64,8 +70,10 @@ def _add_app_options(parser: argparse.ArgumentParser) -> None:
 
 
 def app_parameters(argv: list[str] | None = None) -> dict[str, float]:
-    """``BrownianApp`` parameters from the served script's arguments (``panel serve ... --args
-    --silent-client-timeout 30``); unknown arguments are an error."""
+    """The app's options from the served script's arguments (``panel serve ... --args
+    --silent-client-timeout 30 --shared``): ``shared`` (present only when asked for) picks the
+    shared page, the rest are ``BrownianApp``/``SharedApp`` parameters; unknown arguments are
+    an error."""
     parser = argparse.ArgumentParser(prog="apps/brownian.py", add_help=False,
                                      exit_on_error=False)
     _add_app_options(parser)

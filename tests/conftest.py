@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from tornado.ioloop import IOLoop
 from brownian_panel import BrownianApp
 from brownian_panel.app import TITLE
 from brownian_panel.export_route import ROUTES as EXPORT_ROUTES
+from brownian_panel.shared_app import SharedApp
 
 from .helpers import free_port, port_open, wait_until
 
@@ -53,20 +54,14 @@ class ServedApp:
         return self.apps[index]
 
 
-@pytest.fixture
-def served_app():
-    """The app served by Panel's server on a free loopback port, stopped after the test.
-
-    Sessions without a connection are destroyed after 3 to 3.5 s (Bokeh's default is up to
-    32 s), so tests can observe the release. Much shorter would destroy a page's session before
-    its browser opened the WebSocket, and the WebSocket would then make a second session.
-    """
+def _serve(app_class: type) -> Iterator[ServedApp]:
+    """Serve ``app_class`` (one per session) on a free loopback port; stop the server after."""
     port = free_port()
     served = ServedApp(url=f"http://127.0.0.1:{port}/brownian")
 
-    def new_session_app() -> BrownianApp:
+    def new_session_app():
         served.loop = IOLoop.current()
-        app = BrownianApp(**served.app_params)
+        app = app_class(**served.app_params)
         served.apps.append(app)
         return app
 
@@ -82,6 +77,24 @@ def served_app():
     finally:
         server.stop()
         server.join(timeout=10)
+
+
+@pytest.fixture
+def served_app():
+    """The app served by Panel's server on a free loopback port, stopped after the test.
+
+    Sessions without a connection are destroyed after 3 to 3.5 s (Bokeh's default is up to
+    32 s), so tests can observe the release. Much shorter would destroy a page's session before
+    its browser opened the WebSocket, and the WebSocket would then make a second session.
+    """
+    yield from _serve(BrownianApp)
+
+
+@pytest.fixture
+def served_shared():
+    """The shared-feed page (``SharedApp``) served like ``served_app``; the server's loop has
+    its own feed, so each test starts a fresh one."""
+    yield from _serve(SharedApp)
 
 
 @pytest.fixture

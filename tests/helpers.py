@@ -65,7 +65,8 @@ def run_in_session(app, action: Callable[[], Any], timeout: float = 10.0) -> Non
         finally:
             done.set()
 
-    app.stream.source.document.add_next_tick_callback(run)
+    source = app.source if hasattr(app, "source") else app.stream.source  # shared or own
+    source.document.add_next_tick_callback(run)
     assert done.wait(timeout), f"the session did not run {action!r} within {timeout} s"
 
 

@@ -44,3 +44,9 @@ def test_app_parameters_refuse_unknown_or_bad_arguments():
         app_parameters(["--silent-client-timeout", "soon"])
     with pytest.raises(SystemExit):
         app_parameters(["--no-such-option"])
+
+
+def test_shared_reaches_the_app_script():
+    args = panel_serve_args(["--shared"])
+    assert args[-2:] == ["--args", "--shared"]
+    assert app_parameters(["--shared"]) == {"shared": True}

@@ -1,0 +1,169 @@
+"""The shared feed: one producer per process, every session shows the same path.
+
+``SharedFeed`` owns one ``BrownianMotion`` (the global controls: variance, pause, reset), draws
+it on one timer on the server's event loop and keeps the last ``window`` points in a ring, each
+with its sequence number (its step, counted from the last reset, within ``run``). Subscribers
+(one per session: ``shared_app.SharedApp``) are told after each update and read what they have
+not shown yet with ``since``: a session that falls behind simply reads more points next time
+(coalesced, never a queue), a late joiner starts from the backlog, and none sees a gap or a
+duplicate while the window holds what it missed.
+
+This is the package's one deliberate piece of process-wide state: ``feed_for(loop)`` returns the
+event loop's feed, created on first use, so it outlives the sessions (Bokeh clears an app
+script's module globals when a session ends). It is thread-safe: the ring and the subscribers
+are guarded by a lock, so another thread may read ``since`` while the loop ticks. No Panel
+import.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from typing import Protocol
+
+import numpy as np
+import param
+from tornado.ioloop import IOLoop
+
+from .model import BrownianMotion
+from .ticker import ticker_for
+
+log = logging.getLogger(__name__)
+
+
+class Subscriber(Protocol):
+    def offer(self) -> None: ...
+
+
+class SharedFeed:
+    """One path drawn for every subscriber of a process (see the module doc)."""
+
+    def __init__(self, model: BrownianMotion | None = None, loop: IOLoop | None = None):
+        #: The shared model: its controls are global.
+        self.model = model if model is not None else BrownianMotion()
+        self._loop = loop  # the server's, known when started
+        self._lock = threading.RLock()
+        self._subscribers: set[Subscriber] = set()
+        self._x = np.empty(self.model.window)
+        self._y = np.empty(self.model.window)
+        self._held = 0  # points in the ring
+        self._last = 0  # step of the last point in the ring, at slot (last - 1) % window
+        self._run = self.model.run
+        self._period: int | None = None
+        self.updates = 0
+        self._watchers = [self.model.param.watch(self._on_run, "run"),
+                          self.model.param.watch(self._on_period, "period")]
+
+    # -- producing ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Draw an update every ``model.period`` ms on the loop's shared timer (idempotent)."""
+        if self._period is None:
+            self._loop = self._loop if self._loop is not None else IOLoop.current()
+            self._period = self.model.period
+            ticker_for(self._loop).add(self, self._period)
+
+    def stop(self) -> None:
+        if self._period is not None:
+            ticker_for(self._loop).remove(self, self._period)
+            self._period = None
+
+    @property
+    def running(self) -> bool:
+        return self._period is not None
+
+    def tick(self) -> None:
+        """Draw one update (unless paused) and tell every subscriber."""
+        if self.model.paused:
+            return
+        x, y = self.model.advance()
+        if y.ndim > 1:
+            y = y[0]
+        self._append(x, y)
+        self.updates += 1
+        self.notify()
+
+    def notify(self) -> None:
+        """Tell every subscriber that there is something to read (each error is logged; the
+        others are still told)."""
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for subscriber in subscribers:
+            try:
+                subscriber.offer()
+            except Exception:
+                log.exception("a shared-feed subscriber failed; the others go on")
+
+    def _append(self, x: np.ndarray, y: np.ndarray) -> None:
+        window = len(self._x)
+        with self._lock:
+            if len(y) >= window:
+                x, y = x[-window:], y[-window:]
+            slots = (x.astype(np.int64) - 1) % window
+            self._x[slots], self._y[slots] = x, y
+            self._held = min(self._held + len(x), window)
+            self._last = int(x[-1])
+
+    # -- reading --------------------------------------------------------------------------
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        with self._lock:
+            self._subscribers.add(subscriber)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        with self._lock:
+            self._subscribers.discard(subscriber)
+
+    @property
+    def subscribers(self) -> int:
+        with self._lock:
+            return len(self._subscribers)
+
+    @property
+    def window(self) -> int:
+        """Points the ring holds at most (the plots' rollover)."""
+        return len(self._x)
+
+    def since(self, run: int, last: int) -> tuple[int, bool, np.ndarray, np.ndarray]:
+        """What a subscriber that shows run ``run`` up to step ``last`` has not seen:
+        ``(run, whole, x, y)``. ``whole`` is True when it must replace what it shows (another
+        run, or it fell more than a window behind); the arrays are copies."""
+        with self._lock:
+            steps = self._last
+            first = steps - self._held + 1  # first step held
+            whole = run != self._run or last < first - 1
+            start = first if whole else last + 1
+            if start > steps:
+                return self._run, whole, np.empty(0), np.empty(0)
+            slots = (np.arange(start, steps + 1) - 1) % len(self._x)
+            return self._run, whole, self._x[slots], self._y[slots]
+
+    # -- controls ---------------------------------------------------------------------------
+
+    def _on_run(self, event: param.parameterized.Event) -> None:
+        with self._lock:
+            self._held = self._last = 0
+            self._run = event.new
+        self.notify()  # every subscriber empties its plot now, paused or not
+
+    def _on_period(self, event: param.parameterized.Event) -> None:
+        if self._period is not None:
+            self.stop()
+            self.start()
+
+
+_FEEDS: weakref.WeakKeyDictionary[IOLoop, SharedFeed] = weakref.WeakKeyDictionary()
+_FEEDS_LOCK = threading.Lock()
+
+
+def feed_for(loop: IOLoop | None = None) -> SharedFeed:
+    """The shared feed of ``loop`` (default: the current thread's IOLoop), created and started
+    on first use; it runs as long as the loop."""
+    loop = loop if loop is not None else IOLoop.current()
+    with _FEEDS_LOCK:
+        feed = _FEEDS.get(loop)
+        if feed is None:
+            feed = _FEEDS[loop] = SharedFeed(loop=loop)
+            feed.start()
+    return feed

@@ -1,0 +1,169 @@
+"""``SharedApp``: one session's page of the shared feed (every viewer sees the same path).
+
+The page shows the feed's path in its own ``ColumnDataSource(name="path")``, starting from the
+backlog (the last window) and then each update the feed announces, read with
+``SharedFeed.since`` so nothing is missed or repeated; a client that does not read, or a busy
+session, is simply read for later (coalesced). The controls (a variance slider, Reset,
+Pause/Resume) act on the feed's model, so they are global: a change from any viewer shows in
+every viewer's controls. A value the model refuses is reported on that page only and the slider
+returns to the model's value. The session's watchers and subscription end with it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import panel as pn
+import param
+from bokeh.document import Document
+from bokeh.models import ColumnDataSource
+from panel.viewable import Viewer
+
+from .app import TITLE, pause_label
+from .bokeh_repair import make_patch_curdoc_exception_safe
+from .notice import connection_lost_notice, show_when_disconnected
+from .owned_source import refuse_client_writes
+from .ping import PingPong
+from .plot import path_figure
+from .shared import SharedFeed, feed_for
+from .transport import close_when_silent, disable_nagle
+from .wire import (
+    JSON_LIMIT,
+    MAX_UNREAD_BYTES,
+    can_write_now,
+    pending_bytes,
+    write_changes,
+    write_stream,
+)
+
+log = logging.getLogger(__name__)
+
+
+class SharedApp(Viewer):
+    """A viewer of the process's shared feed: the live plot, global controls and the ping."""
+
+    feed = param.ClassSelector(class_=SharedFeed, constant=True, doc="""
+        The feed to show; by default the server's own (``shared.feed_for``).""")
+
+    silent_client_timeout = param.Number(default=10.0, bounds=(0, 3600), constant=True, doc="""
+        Seconds between WebSocket pings and to wait for each pong (see ``BrownianApp``).""")
+
+    def __init__(self, **params):
+        if params.get("feed") is None:
+            params["feed"] = feed_for()
+        super().__init__(**params)
+        doc = pn.state.curdoc
+        self._doc: Document | None = doc if doc is not None and doc.session_context else None
+        model = self.feed.model
+        self._run, whole, x, y = self.feed.since(-1, 0)
+        self._last = int(x[-1]) if len(x) else 0
+        self.source = refuse_client_writes(ColumnDataSource(
+            data={"x": x.tolist(), "y": y.tolist()}, name="path"))
+        self.plot = path_figure(self.source)
+        self.variance = pn.widgets.FloatSlider(label="Variance", start=0.0, end=2.0, step=0.1,
+                                               value=model.variance)
+        self.reset_button = pn.widgets.Button(label="Reset", color="warning")
+        self.pause_button = pn.widgets.Button(label=pause_label(model.paused), color="primary")
+        self.refused = pn.pane.Alert(alert_type="warning", visible=False)
+        self.ping = PingPong()
+        self.connection_notice = connection_lost_notice()
+        self.variance.param.watch(self._on_slider, "value")
+        self.reset_button.on_click(lambda event: model.reset())
+        self.pause_button.on_click(lambda event: model.param.update(paused=not model.paused))
+        self._watchers = [model.param.watch(self._on_model, ["variance", "paused"])]
+        self._queued = False
+        self.held_back = 0
+        self._layout = pn.Column(
+            pn.pane.HTML(f"<h1>{TITLE} (shared)</h1>", margin=(0, 10)),
+            pn.pane.Bokeh(self.connection_notice),
+            self.refused,
+            pn.Row(self.variance, self.ping, self.reset_button, self.pause_button),
+            pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
+        if self._doc is not None:
+            self._attach(self._doc)
+        self.feed.subscribe(self)
+
+    def __panel__(self) -> pn.Column:
+        return self._layout
+
+    def release(self) -> None:
+        """Stop following the feed (the session ended). Idempotent."""
+        self.feed.unsubscribe(self)
+        for watcher in self._watchers:
+            self.feed.model.param.unwatch(watcher)
+        self._watchers = []
+
+    # -- the path -------------------------------------------------------------------------
+
+    def offer(self) -> None:
+        """The feed has news: show it now if the session can take it, else soon."""
+        if self._doc is None:
+            self._catch_up(locked=True)
+            return
+        if pending_bytes(self._doc) > MAX_UNREAD_BYTES:
+            self.held_back += 1  # read again at the next update: coalesced, never queued
+            return
+        if can_write_now(self._doc):
+            self._catch_up(locked=False)
+        elif not self._queued:  # busy: once, under the document lock, after what holds it
+            self._queued = True
+            self._doc.add_next_tick_callback(self._locked_catch_up)
+
+    def _locked_catch_up(self) -> None:
+        self._queued = False
+        self._catch_up(locked=True)
+
+    def _catch_up(self, locked: bool) -> None:
+        run, whole, x, y = self.feed.since(self._run, self._last)
+        if not whole and not len(x):
+            return
+        data = {"x": x.tolist(), "y": y.tolist()} if len(x) <= JSON_LIMIT else {"x": x, "y": y}
+        if whole:
+            if locked:
+                self.source.data = data
+            else:
+                write_changes(self._doc, data={self.source: data})
+        elif locked:
+            self.source.stream(data, rollover=self.feed.window)
+        else:
+            write_stream(self._doc, self.source, data, rollover=self.feed.window)
+        self._run = run
+        self._last = int(x[-1]) if len(x) else 0
+
+    # -- the controls -----------------------------------------------------------------------
+
+    def _on_slider(self, event: param.parameterized.Event) -> None:
+        model = self.feed.model
+        if event.new == model.variance:
+            return
+        try:
+            model.variance = event.new
+        except ValueError as error:
+            log.warning("variance %r refused: %s", event.new, error)
+            self.refused.param.update(object=f"Variance {event.new!r} refused: {error}",
+                                      visible=True)
+            self.variance.value = model.variance
+            return
+        self.refused.visible = False
+
+    def _on_model(self, event: param.parameterized.Event) -> None:
+        # Another session's change arrives outside this session's document lock: apply it to
+        # this page's widgets on its own next tick.
+        if self._doc is None or pn.state.curdoc is self._doc:
+            self._show_controls()
+        else:
+            self._doc.add_next_tick_callback(self._show_controls)
+
+    def _show_controls(self) -> None:
+        model = self.feed.model
+        self.variance.value = model.variance
+        self.pause_button.label = pause_label(model.paused)
+
+    def _attach(self, doc: Document) -> None:
+        doc.on_session_destroyed(lambda session_context: self.release())
+        make_patch_curdoc_exception_safe()
+        show_when_disconnected(doc, self.connection_notice)
+        pn.state.onload(lambda: (disable_nagle(doc),
+                                 close_when_silent(doc, self.silent_client_timeout)))

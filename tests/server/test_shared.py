@@ -1,0 +1,97 @@
+"""The shared feed in a real server process: one path for every session, global controls."""
+
+from __future__ import annotations
+
+import numpy as np
+from bokeh.models import Button, Slider
+
+from ..helpers import LiveClient, run_in_session, wait_until
+
+
+def _fast(served_shared) -> None:
+    """Make the feed draw 10 points every 20 ms (it runs on the server's loop)."""
+    feed = served_shared.app().feed
+    served_shared.on_server_loop(lambda: feed.model.param.update(period=20, batch=10))
+
+
+def _path(client: LiveClient) -> tuple[np.ndarray, np.ndarray]:
+    data = dict(client.source.data)
+    return np.asarray(data["x"]), np.asarray(data["y"])
+
+
+def _model(client: LiveClient, kind: type, **match):
+    [model] = [m for m in client.session.document.models if isinstance(m, kind)
+               and all(getattr(m, name) == value for name, value in match.items())]
+    return model
+
+
+def _pause_label(client: LiveClient) -> str:
+    return _model(client, Button, button_type="primary").label
+
+
+def test_every_session_shows_the_same_path_and_late_joiners_get_the_backlog(served_shared):
+    with LiveClient(served_shared.url) as first:
+        _fast(served_shared)
+        feed = served_shared.app().feed
+        with LiveClient(served_shared.url) as second:
+            wait_until(lambda: first.points >= 2000 and second.points >= 200, timeout=30)
+            with LiveClient(served_shared.url) as late:
+                wait_until(lambda: late.points >= 2500, timeout=30)
+                run_in_session(served_shared.app(0), lambda: feed.model.param.update(
+                    paused=True))
+                steps = feed.model.steps
+                for client in (first, second, late):
+                    wait_until(lambda c=client: c.points and _path(c)[0][-1] == steps,
+                               timeout=10)
+                x, y = _path(late)
+                # The late joiner's backlog and what followed: no gap, no duplicate.
+                np.testing.assert_array_equal(x, np.arange(steps - len(x) + 1, steps + 1))
+                for client in (first, second):
+                    cx, cy = _path(client)
+                    np.testing.assert_array_equal(cx[-len(x):], x)
+                    np.testing.assert_array_equal(cy[-len(x):], y)
+                assert feed.subscribers == 3
+    wait_until(lambda: feed.subscribers == 0, timeout=10)  # sessions ended, views released
+    assert not feed.model.param.watchers.get("variance", {}).get("value")
+
+
+def test_controls_are_global(served_shared):
+    with LiveClient(served_shared.url) as first, LiveClient(served_shared.url) as second:
+        _fast(served_shared)
+        feed = served_shared.app().feed
+        wait_until(lambda: first.points > 10 and second.points > 10, timeout=20)
+        first.send_event(_click(first, "Pause"))
+        wait_until(lambda: feed.model.paused and _pause_label(second) == "Resume"
+                   and _pause_label(first) == "Resume", timeout=10)
+        settled = feed.model.steps
+        wait_until(lambda: _path(first)[0][-1] == _path(second)[0][-1] == settled, timeout=10)
+
+        first.set_property(_model(first, Slider, title="Variance"), "value", 0.3)
+        wait_until(lambda: feed.model.variance == 0.3, timeout=10)
+        wait_until(lambda: _model(second, Slider, title="Variance").value == 0.3, timeout=10)
+
+        second.send_event(_click(second, "Resume"))
+        wait_until(lambda: not feed.model.paused and _pause_label(first) == "Pause",
+                   timeout=10)
+        wait_until(lambda: _path(first)[0][-1] > settled, timeout=10)
+
+
+def test_a_bad_value_from_one_viewer_is_refused_and_reaches_no_other(served_shared):
+    with LiveClient(served_shared.url) as first, LiveClient(served_shared.url) as second:
+        _fast(served_shared)
+        feed = served_shared.app().feed
+        wait_until(lambda: first.points > 10 and second.points > 10, timeout=20)
+        slider = _model(first, Slider, title="Variance")
+        for bad in (5.0, float("nan"), -1.0):
+            first.set_property(slider, "value", bad)
+        wait_until(lambda: slider.value == 1.0, timeout=10)  # put back on the sender's page
+        assert feed.model.variance == 1.0
+        assert _model(second, Slider, title="Variance").value == 1.0
+        before = _path(second)[0][-1]
+        wait_until(lambda: _path(second)[0][-1] > before + 100, timeout=10)  # still streaming
+
+
+def _click(client: LiveClient, label: str):
+    from bokeh.events import ButtonClick
+
+    return ButtonClick(_model(client, Button, label=label))
