@@ -61,7 +61,7 @@ class SharedApp(Viewer):
             data={"x": x.tolist(), "y": y.tolist()}, name="path"))
         self.plot = path_figure(self.source)
         self.variance = pn.widgets.FloatSlider(label="Variance", start=0.0, end=2.0, step=0.1,
-                                               value=model.variance)
+                                               format="0[.]0", value=model.variance)
         self.reset_button = pn.widgets.Button(label="Reset", color="warning")
         self.pause_button = pn.widgets.Button(label=pause_label(model.paused), color="primary")
         self.refused = pn.pane.Alert(alert_type="warning", visible=False)
