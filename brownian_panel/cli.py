@@ -53,6 +53,8 @@ def panel_serve_args(argv: list[str] | None = None) -> list[str]:
         script_args += ["--silent-client-timeout", str(ours.silent_client_timeout)]
     if ours.shared:
         script_args.append("--shared")
+    if ours.redis_url:
+        script_args += ["--redis-url", ours.redis_url]
     # --args takes everything after it: it comes last.
     return args + passthrough + (["--args", *script_args] if script_args else [])
 
@@ -62,6 +64,11 @@ def _add_app_options(parser: argparse.ArgumentParser) -> None:
         "--shared", action="store_true", default=None,
         help="one path for every viewer, drawn once per process, with global controls (as the "
              "original design); default: each browser session has its own")
+    parser.add_argument(
+        "--redis-url", default=None, metavar="URL",
+        help="with --shared: show the feed of a producer (`brownian-panel produce`) through "
+             "Redis at URL (redis://host:port/db), so any number of processes and hosts show "
+             "the same path; needs the `scale` extra")
     parser.add_argument(
         "--silent-client-timeout", type=float, default=None, metavar="SECONDS",
         help="ping each loaded page every SECONDS and disconnect it when no answer comes "
@@ -81,9 +88,38 @@ def app_parameters(argv: list[str] | None = None) -> dict[str, float]:
     return {name: value for name, value in vars(options).items() if value is not None}
 
 
+def produce(argv: list[str]) -> None:
+    """``brownian-panel produce --redis-url URL``: draw the shared path into Redis until
+    interrupted (the one producer of a Redis-backed shared feed)."""
+    import logging
+
+    from .model import BrownianMotion
+    from .redis_feed import Producer
+
+    parser = argparse.ArgumentParser(prog="brownian-panel produce",
+                                     description=produce.__doc__.split("\n")[0])
+    parser.add_argument("--redis-url", required=True, metavar="URL")
+    for name in ("period", "batch", "window", "seed"):
+        parameter = BrownianMotion.param[name]
+        parser.add_argument(f"--{name}", type=int, default=parameter.default,
+                            help=" ".join(parameter.doc.split()))
+    options = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    model = BrownianMotion(period=options.period, batch=options.batch, window=options.window,
+                           seed=options.seed)
+    try:
+        Producer(options.redis_url, model).run()
+    except KeyboardInterrupt:
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run ``panel serve`` on the app; returns when the server stops."""
+    """Run ``panel serve`` on the app (returns when the server stops), or ``produce``."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["produce"]:
+        produce(argv[1:])
+        return
     from panel.command import main as panel_main
 
-    sys.argv = ["panel", *panel_serve_args(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["panel", *panel_serve_args(argv)]
     panel_main()

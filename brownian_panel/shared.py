@@ -141,6 +141,24 @@ class SharedFeed:
 
     # -- controls ---------------------------------------------------------------------------
 
+    #: Whether the feed is cut off from its producer (never, in one process).
+    interrupted = False
+
+    def control(self, on_error=None, **values) -> None:
+        """Set global controls (``variance``, ``paused``): a refused value raises ValueError
+        and changes nothing. (``on_error`` is for feeds that apply controls later.)"""
+        self.model.param.update(**values)
+
+    def reset(self, on_error=None) -> None:
+        """Restart the shared path for every viewer."""
+        self.model.reset()
+
+    def watch_status(self, callback) -> None:
+        """Call ``callback(interrupted)`` when the feed is cut off or back (never here)."""
+
+    def unwatch_status(self, callback) -> None:
+        pass
+
     def _on_run(self, event: param.parameterized.Event) -> None:
         with self._lock:
             self._held = self._last = 0

@@ -67,15 +67,20 @@ class SharedApp(Viewer):
         self.refused = pn.pane.Alert(alert_type="warning", visible=False)
         self.ping = PingPong()
         self.connection_notice = connection_lost_notice()
+        self.feed_status = pn.pane.Alert(
+            "The shared feed is interrupted: waiting for it to come back…", alert_type="danger",
+            visible=self.feed.interrupted, name="feed-status")
         self.variance.param.watch(self._on_slider, "value")
-        self.reset_button.on_click(lambda event: model.reset())
-        self.pause_button.on_click(lambda event: model.param.update(paused=not model.paused))
+        self.reset_button.on_click(lambda event: self.feed.reset(on_error=self._not_applied))
+        self.pause_button.on_click(lambda event: self.feed.control(
+            paused=not model.paused, on_error=self._not_applied))
         self._watchers = [model.param.watch(self._on_model, ["variance", "paused"])]
         self._queued = False
         self.held_back = 0
         self._layout = pn.Column(
             pn.pane.HTML(f"<h1>{TITLE} (shared)</h1>", margin=(0, 10)),
             pn.pane.Bokeh(self.connection_notice),
+            self.feed_status,
             self.refused,
             pn.Row(self.variance, self.ping, self.reset_button, self.pause_button),
             pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
@@ -84,6 +89,7 @@ class SharedApp(Viewer):
         if self._doc is not None:
             self._attach(self._doc)
         self.feed.subscribe(self)
+        self.feed.watch_status(self._on_status)
 
     def __panel__(self) -> pn.Column:
         return self._layout
@@ -91,6 +97,7 @@ class SharedApp(Viewer):
     def release(self) -> None:
         """Stop following the feed (the session ended). Idempotent."""
         self.feed.unsubscribe(self)
+        self.feed.unwatch_status(self._on_status)
         for watcher in self._watchers:
             self.feed.model.param.unwatch(watcher)
         self._watchers = []
@@ -139,7 +146,7 @@ class SharedApp(Viewer):
         if event.new == model.variance:
             return
         try:
-            model.variance = event.new
+            self.feed.control(variance=event.new, on_error=self._not_applied)
         except ValueError as error:
             log.warning("variance %r refused: %s", event.new, error)
             self.refused.param.update(object=f"Variance {event.new!r} refused: {error}",
@@ -148,13 +155,25 @@ class SharedApp(Viewer):
             return
         self.refused.visible = False
 
-    def _on_model(self, event: param.parameterized.Event) -> None:
-        # Another session's change arrives outside this session's document lock: apply it to
-        # this page's widgets on its own next tick.
+    def _not_applied(self, message: str) -> None:
+        """A control the feed could not apply (its producer unreachable): say so here, show
+        the controls as they are."""
+        self._on_page(lambda: (self.refused.param.update(object=message, visible=True),
+                               self._show_controls()))
+
+    def _on_status(self, interrupted: bool) -> None:
+        self._on_page(lambda: self.feed_status.param.update(visible=interrupted))
+
+    def _on_page(self, action) -> None:
+        """Run ``action`` on this session's page: now if in its context, else on its next tick
+        (a change from another session or thread arrives outside this session's lock)."""
         if self._doc is None or pn.state.curdoc is self._doc:
-            self._show_controls()
+            action()
         else:
-            self._doc.add_next_tick_callback(self._show_controls)
+            self._doc.add_next_tick_callback(action)
+
+    def _on_model(self, event: param.parameterized.Event) -> None:
+        self._on_page(self._show_controls)
 
     def _show_controls(self) -> None:
         model = self.feed.model

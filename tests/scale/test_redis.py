@@ -1,0 +1,103 @@
+"""The shared feed through Redis: a producer process, two panel processes, real redis-server."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from bokeh.events import ButtonClick
+from bokeh.models import Button, Slider
+
+from ..helpers import LiveClient, wait_until
+
+
+def _path(client: LiveClient) -> tuple[np.ndarray, np.ndarray]:
+    data = dict(client.source.data)
+    return np.asarray(data["x"]), np.asarray(data["y"])
+
+
+def _model(client: LiveClient, kind: type, **match):
+    [model] = [m for m in client.session.document.models if isinstance(m, kind)
+               and all(getattr(m, name) == value for name, value in match.items())]
+    return model
+
+
+def _interrupted(client: LiveClient) -> bool:
+    """Whether the page shows that the feed is interrupted."""
+    return any(getattr(m, "visible", False) and "interrupted" in str(getattr(m, "text", ""))
+               for m in client.session.document.models)
+
+
+def _pause(client: LiveClient) -> None:
+    client.send_event(ButtonClick(_model(client, Button, button_type="primary")))
+
+
+def _same_path_to_the_end(*clients: LiveClient) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Once paused: every client's path, when all end at the same step."""
+    def settled():
+        paths = [_path(client) for client in clients]
+        last = {int(x[-1]) for x, _ in paths if len(x)}
+        return len(last) == 1 and all(len(x) for x, _ in paths) and paths
+    time.sleep(0.3)  # updates drawn before the pause reached the producer arrive
+    return wait_until(settled, timeout=10)
+
+
+def _check_contiguous_and_equal(paths) -> None:
+    for x, _ in paths:
+        np.testing.assert_array_equal(x, np.arange(x[0], x[0] + len(x)))  # no gap, no dup
+    shortest = min(len(x) for x, _ in paths)
+    for x, y in paths[1:]:
+        np.testing.assert_array_equal(x[-shortest:], paths[0][0][-shortest:])
+        np.testing.assert_array_equal(y[-shortest:], paths[0][1][-shortest:])
+
+
+def test_viewers_on_two_processes_see_one_path_and_late_joiners_the_backlog(
+        producer, shared_backend):
+    one, two = shared_backend(), shared_backend()
+    with LiveClient(one) as first, LiveClient(two) as second:
+        wait_until(lambda: first.points >= 1000 and second.points >= 1000, timeout=30)
+        with LiveClient(two) as late:
+            assert late.points >= 500  # the backlog, in the first document
+            wait_until(lambda: late.points >= first.points - 50 or late.points >= 4000,
+                       timeout=20)
+            _pause(first)
+            _check_contiguous_and_equal(_same_path_to_the_end(first, second, late))
+
+
+def test_controls_reach_every_process_and_bad_values_none(producer, shared_backend):
+    one, two = shared_backend(), shared_backend()
+    with LiveClient(one) as first, LiveClient(two) as second:
+        wait_until(lambda: first.points >= 10 and second.points >= 10, timeout=30)
+        first.set_property(_model(first, Slider, title="Variance"), "value", 0.3)
+        wait_until(lambda: _model(second, Slider, title="Variance").value == 0.3, timeout=10)
+        slider = _model(second, Slider, title="Variance")
+        second.set_property(slider, "value", 7.0)  # refused on its page, sent nowhere
+        wait_until(lambda: slider.value == 0.3, timeout=10)
+        time.sleep(0.5)
+        assert _model(first, Slider, title="Variance").value == 0.3
+        _pause(second)
+        wait_until(lambda: _model(first, Button, button_type="primary").label == "Resume",
+                   timeout=10)
+        _check_contiguous_and_equal(_same_path_to_the_end(first, second))
+
+
+def test_redis_killed_and_restarted_loses_nothing(redis_server, producer, shared_backend):
+    one, two = shared_backend(), shared_backend()
+    with LiveClient(one) as first, LiveClient(two) as second:
+        wait_until(lambda: first.points >= 500 and second.points >= 500, timeout=30)
+        redis_server.kill()
+        wait_until(lambda: _interrupted(first) and _interrupted(second), timeout=10)
+        stalled = first.points
+        time.sleep(1.0)  # the producer keeps drawing and keeps its updates
+        assert first.points == stalled  # nothing arrives while Redis is down
+        restarted = time.monotonic()
+        redis_server.start()  # same port, empty: no persistence
+        wait_until(lambda: first.points > stalled + 100, timeout=10)
+        flowing = time.monotonic() - restarted
+        wait_until(lambda: not _interrupted(first) and not _interrupted(second), timeout=10)
+        _pause(first)
+        paths = _same_path_to_the_end(first, second)
+        _check_contiguous_and_equal(paths)
+        # The second of drawing while Redis was down (about 500 points) is in every path.
+        assert len(paths[0][0]) > 500 + stalled - 100
+        print(f"stream flowing again {flowing:.2f} s after redis-server restarted")
