@@ -16,7 +16,7 @@ import logging
 import panel as pn
 import param
 from bokeh.document import Document
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, CustomJS
 from panel.viewable import Viewer
 
 from .app import TITLE, pause_label
@@ -37,6 +37,16 @@ from .wire import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Browser code run when the connection is lost: ask for the page every 100 ms and reload it
+#: once a server answers (a 502/503/504 from a proxy with no backend left does not count).
+RELOAD_WHEN_SERVED = """
+const retry = () => fetch(window.location.href, {method: 'HEAD', cache: 'no-store'})
+  .then((response) => response.status < 502 ? window.location.reload()
+                                             : setTimeout(retry, 100))
+  .catch(() => setTimeout(retry, 100));
+setTimeout(retry, 50);
+"""
 
 
 class SharedApp(Viewer):
@@ -184,5 +194,8 @@ class SharedApp(Viewer):
         doc.on_session_destroyed(lambda session_context: self.release())
         make_patch_curdoc_exception_safe()
         show_when_disconnected(doc, self.connection_notice)
+        # The path is not this session's: when the server goes away, load the page again as
+        # soon as one answers (behind nginx, another backend) and go on showing it.
+        doc.js_on_event("connection_lost", CustomJS(code=RELOAD_WHEN_SERVED))
         pn.state.onload(lambda: (disable_nagle(doc),
                                  close_when_silent(doc, self.silent_client_timeout)))

@@ -80,10 +80,64 @@ def producer(redis_server):
 
 @pytest.fixture
 def shared_backend(start_process, redis_server):
-    """Starts a panel process showing the Redis feed; returns its app URL."""
-    def start() -> str:
+    """Starts a panel process showing the Redis feed; returns its app URL (``extra``: more
+    ``panel serve`` options). ``shared_backend.processes`` maps each port to its process."""
+    processes: dict[int, subprocess.Popen] = {}
+
+    def start(*extra: str) -> str:
         base = start_process(lambda port: [
             PYTHON, "-m", "brownian_panel", "--port", str(port), "--shared",
-            "--redis-url", redis_server.url])
+            "--redis-url", redis_server.url, *extra])
+        processes[int(base.rsplit(":", 1)[1])] = start_process.processes[-1]
         return f"{base}/brownian"
+    start.processes = processes
     return start
+
+
+@dataclass
+class Nginx:
+    """nginx running ``deploy/brownian.nginx.conf`` on a loopback port, for given backends."""
+
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/brownian"
+
+
+@pytest.fixture
+def nginx(tmp_path):
+    """Starts nginx with the deploy config in front of backend ports; stopped by PID after."""
+    started: list[subprocess.Popen] = []
+
+    def start(backends: list[int], port: int | None = None) -> Nginx:
+        port = port or free_port()
+        config = (REPO_ROOT / "deploy" / "brownian.nginx.conf").read_text()
+        servers = "".join(f"    server 127.0.0.1:{backend} max_fails=1 fail_timeout=10s;\n"
+                          for backend in backends)
+        lines = [line for line in config.splitlines(keepends=True)
+                 if not line.strip().startswith("server 127.0.0.1:")]
+        config = "".join(lines).replace("    hash $brownian_key consistent;\n",
+                                        "    hash $brownian_key consistent;\n" + servers)
+        config = config.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+        (tmp_path / "brownian.conf").write_text(config)
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        (tmp_path / "nginx.conf").write_text(
+            f"{user}worker_processes 1;\npid {tmp_path}/nginx.pid;\n"
+            f"error_log {tmp_path}/error.log;\nevents {{ worker_connections 1024; }}\n"
+            f"http {{\n  access_log off;\n"
+            + "".join(f"  {kind}_temp_path {tmp_path}/{kind};\n"
+                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+            + f"  include {tmp_path}/brownian.conf;\n}}\n")
+        process = subprocess.Popen([_binary("nginx"), "-p", str(tmp_path), "-c",
+                                    str(tmp_path / "nginx.conf"), "-g", "daemon off;"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started.append(process)
+        wait_until(lambda: process.poll() is None and port_open(port), timeout=20)
+        return Nginx(port, process)
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=10)
