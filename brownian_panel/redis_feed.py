@@ -1,7 +1,8 @@
 """The shared feed over Redis: one producer process, one subscriber per panel process.
 
 ``Producer`` owns the model and appends each update to a Redis stream (``XADD ... MAXLEN ~``)
-as one entry: the run, the step of its first point and the float64 values. The global controls
+as one entry: the run (unique to the producer process and its reset count), the step of its
+first point and the float64 values. The global controls
 live in a Redis hash changed only by ``SET_CONTROLS`` (a Lua script: set, bump ``version``,
 ``PUBLISH`` the version, atomically). While Redis is unreachable the producer keeps at most
 ``buffer`` updates and writes them, in order, once it is back.
@@ -21,6 +22,7 @@ Needs redis-py (the ``scale`` extra).
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from collections import deque
@@ -95,6 +97,8 @@ class Producer:
         self._resets = None
         self.dropped = 0
         self.sent = 0
+        #: Tells this producer's runs from those of one before it (a restart starts at step 1).
+        self._generation = secrets.token_hex(8)
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Tick every ``model.period`` ms until ``stop`` is set."""
@@ -112,8 +116,11 @@ class Producer:
             x, y = self.model.advance()
             if y.ndim > 1:
                 y = y[0]
-            self._queue({"run": self.model.run, "first": int(x[0]), "y": y.tobytes()})
+            self._queue({"run": self._run_id(), "first": int(x[0]), "y": y.tobytes()})
         self._flush()
+
+    def _run_id(self) -> str:
+        return f"{self._generation}:{self.model.run}"
 
     def _queue(self, entry: dict) -> None:
         if len(self._pending) == self._pending.maxlen:
@@ -171,7 +178,7 @@ class Producer:
             log.warning("controls refused: %s", error)
         if self._resets is not None and controls["reset"] != self._resets:
             self.model.reset()
-            self._queue({"run": self.model.run, "first": 1, "y": b""})  # viewers empty now
+            self._queue({"run": self._run_id(), "first": 1, "y": b""})  # viewers empty now
         self._resets = controls["reset"]
 
 
@@ -250,7 +257,7 @@ class RedisFeed(SharedFeed):
 
     def _take(self, entries: list, backlog: bool = False) -> None:
         for entry_id, fields in entries:
-            run, first = int(fields[b"run"]), int(fields[b"first"])
+            run, first = fields[b"run"].decode(), int(fields[b"first"])
             y = np.frombuffer(fields[b"y"], dtype=np.float64)
             with self._lock:
                 if run != self._run:

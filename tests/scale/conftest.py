@@ -61,21 +61,33 @@ def redis_server():
 
 
 @pytest.fixture
-def producer(redis_server):
-    """``brownian-panel produce`` into the test's Redis: 10 points every 20 ms."""
-    process = subprocess.Popen(
-        [PYTHON, "-m", "brownian_panel", "produce", "--redis-url", redis_server.url,
-         "--period", "20", "--batch", "10", "--window", "5000", "--seed", "7"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO_ROOT)
-    try:
-        yield process
-    finally:
+def start_producer(redis_server):
+    """Starts ``brownian-panel produce`` into the test's Redis (10 points every 20 ms); every
+    producer started is stopped by PID after the test."""
+    processes: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        process = subprocess.Popen(
+            [PYTHON, "-m", "brownian_panel", "produce", "--redis-url", redis_server.url,
+             "--period", "20", "--batch", "10", "--window", "5000", "--seed", "7"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO_ROOT)
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def producer(start_producer):
+    """One producer, running for the test."""
+    return start_producer()
 
 
 @pytest.fixture

@@ -101,3 +101,16 @@ def test_redis_killed_and_restarted_loses_nothing(redis_server, producer, shared
         # The second of drawing while Redis was down (about 500 points) is in every path.
         assert len(paths[0][0]) > 500 + stalled - 100
         print(f"stream flowing again {flowing:.2f} s after redis-server restarted")
+
+
+def test_a_restarted_producer_starts_a_new_path_for_every_viewer(start_producer,
+                                                                 shared_backend):
+    producer = start_producer()
+    with LiveClient(shared_backend()) as viewer:
+        wait_until(lambda: viewer.points >= 1000, timeout=30)
+        producer.terminate()
+        producer.wait(timeout=10)
+        start_producer()  # the same seed: steps 1, 2, ... again, a new run
+        wait_until(lambda: len(_path(viewer)[0]) >= 100 and _path(viewer)[0][0] == 1, timeout=20)
+        x, _ = _path(viewer)
+        np.testing.assert_array_equal(x, np.arange(1, len(x) + 1))
