@@ -190,6 +190,8 @@ class LoadClient:
         self.received_bytes = 0
         #: Monotonic arrival time of each streamed update, while ``record_arrivals`` is on.
         self.arrivals: list[float] = []
+        #: (last step, epoch seconds) at each arrival, while ``record_arrivals`` is on.
+        self.arrival_steps: list[tuple[float, float]] = []
         self.record_arrivals = False
         self.session: ClientSession | None = None
         ready = threading.Event()
@@ -224,8 +226,11 @@ class LoadClient:
         self.session.document.on_change(self._record_arrival)
 
     def _record_arrival(self, event) -> None:
-        if self.record_arrivals and type(event).__name__ == "ColumnsStreamedEvent":
+        # One update of the live path (a message may also stream the History plot's tail).
+        if (self.record_arrivals and type(event).__name__ == "ColumnsStreamedEvent"
+                and event.model is self.source):
             self.arrivals.append(time.monotonic())
+            self.arrival_steps.append((self.last_x, time.time()))
 
     @property
     def last_x(self) -> float:
@@ -273,13 +278,14 @@ def measure_streaming(server: Server, count: int, period_ms: int, seconds: float
 
 
 def start_load(server: Server, count: int, period_ms: int, seconds: float,
-               per_process: int = 20) -> tuple[float, list[subprocess.Popen]]:
+               per_process: int = 20, steps: bool = False) -> tuple[float, list[subprocess.Popen]]:
     """``count`` headless sessions in load-generator processes of ``per_process``, recording
-    for ``seconds`` from the returned start time (epoch s); each prints a JSON report."""
+    for ``seconds`` from the returned start time (epoch s); each prints a JSON report (with
+    ``steps``, each arrival's step and time too)."""
     start = time.time() + 5.0 + 0.15 * count  # every process has connected by then
     workers = [subprocess.Popen(
         [sys.executable, "-m", "benchmarks.loadgen", server.url, str(min(per_process, left)),
-         str(period_ms), str(start), str(seconds)],
+         str(period_ms), str(start), str(seconds), *(["steps"] if steps else [])],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         cwd=Path(__file__).resolve().parent.parent)
         for left in range(count, 0, -per_process)]

@@ -1,11 +1,13 @@
 """A load-generator process: ``count`` headless sessions, arrivals recorded in a fixed window.
 
-    python -m benchmarks.loadgen URL COUNT PERIOD_MS START_EPOCH_S SECONDS
+    python -m benchmarks.loadgen URL COUNT PERIOD_MS START_EPOCH_S SECONDS [steps]
 
 Opens the sessions, waits until ``START_EPOCH_S`` (wall clock), records the arrival time of
 every update for ``SECONDS``, closes the sessions and prints one JSON line: updates delivered
-and the intervals between a session's consecutive updates, in ms. Several of these processes
-spread the client work over processes (one process of 100 client threads did not hold up).
+and the intervals between a session's consecutive updates, in ms; with ``steps``, also each
+arrival's last step and wall-clock time (for latency against a producer's timestamps).
+Several of these processes spread the client work over processes (one process of 100 client
+threads did not hold up).
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ def main() -> None:
         for client in clients:
             client.record_arrivals = False
     intervals = [1000 * interval for client in clients for interval in np.diff(client.arrivals)]
-    print(json.dumps({"delivered": sum(len(c.arrivals) for c in clients),
-                      "intervals_ms": [round(i, 2) for i in intervals]}))
+    report = {"delivered": sum(len(c.arrivals) for c in clients),
+              "intervals_ms": [round(i, 2) for i in intervals]}
+    if len(sys.argv) > 6 and sys.argv[6] == "steps":
+        report["arrival_steps"] = [step for c in clients for step in c.arrival_steps]
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":

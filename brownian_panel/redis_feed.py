@@ -2,10 +2,10 @@
 
 ``Producer`` owns the model and appends each update to a Redis stream (``XADD ... MAXLEN ~``)
 as one entry: the run (unique to the producer process and its reset count), the step of its
-first point and the float64 values. The global controls
-live in a Redis hash changed only by ``SET_CONTROLS`` (a Lua script: set, bump ``version``,
-``PUBLISH`` the version, atomically). While Redis is unreachable the producer keeps at most
-``buffer`` updates and writes them, in order, once it is back.
+first point, the float64 values and the producer's clock when drawn (``t``, for latency). The
+global controls live in a Redis hash changed only by ``SET_CONTROLS`` (a Lua script: set, bump
+``version``, ``PUBLISH`` the version, atomically). While Redis is unreachable the producer keeps
+at most ``buffer`` updates and writes them, in order, once it is back.
 
 ``RedisFeed`` is what a panel process's sessions read (``SharedApp`` takes it in place of the
 in-process ``SharedFeed``): one reader thread per process reads the backlog (``XREVRANGE``)
@@ -116,7 +116,8 @@ class Producer:
             x, y = self.model.advance()
             if y.ndim > 1:
                 y = y[0]
-            self._queue({"run": self._run_id(), "first": int(x[0]), "y": y.tobytes()})
+            self._queue({"run": self._run_id(), "first": int(x[0]), "y": y.tobytes(),
+                         "t": repr(time.time())})
         self._flush()
 
     def _run_id(self) -> str:

@@ -1,0 +1,252 @@
+"""`python -m benchmarks.shared`: the shared feed beside per-session mode, and through Redis
+and nginx.
+
+    python -m benchmarks.shared [--viewers 20,100] [--seconds 10] [--rounds 2]
+
+1. Server CPU per viewer-update at 10 Hz, one point an update, round after round side by side:
+   per-session mode (`python -m brownian_panel`: every viewer its own run), the in-process shared
+   feed (`benchmarks/apps/shared_feed.py`) and one panel process following the Redis feed (its
+   producer and Redis measured apart). Viewers are headless sessions in load-generator
+   processes of 20 (`benchmarks.loadgen`).
+2. Through Redis and nginx (a producer, two panel processes, nginx with the deploy config):
+   producer → viewer latency (the producer's clock in each Redis entry against the viewer's
+   clock at arrival; one machine), a control change → seen by every viewer, Redis killed and
+   restarted → updates flowing again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+from brownian_panel.redis_feed import STREAM
+
+from . import components
+from .harness import VARIANTS, LoadClient, Variant, cpu_seconds, running, start_load
+
+PERIOD_MS = 100
+
+SHARED = Variant(
+    "shared_in_process",
+    lambda port: [sys.executable, "-m", "panel", "serve",
+                  str(Path(__file__).with_name("apps") / "shared_feed.py"),
+                  "--port", str(port), "--address", "127.0.0.1"], "shared_feed")
+
+
+def _machine() -> dict:
+    return {"cores": os.cpu_count(), "ram_gib": round(
+        os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
+
+
+def _load(server, viewers: int, seconds: float, pids: dict[str, int], steps: bool = False
+          ) -> tuple[dict, list[dict]]:
+    """Drive ``server`` with ``viewers`` for ``seconds``: CPU seconds of each of ``pids`` over
+    the recording window, and the load generators' reports."""
+    start, workers = start_load(server, viewers, PERIOD_MS, seconds, steps=steps)
+    time.sleep(max(0.0, start - time.time()))
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    began = time.monotonic()
+    time.sleep(seconds)
+    wall = time.monotonic() - began
+    cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    reports = [json.loads(worker.communicate(timeout=300)[0].strip().splitlines()[-1])
+               for worker in workers]
+    return {"wall": wall, "cpu": cpu}, reports
+
+
+def cpu_side_by_side(viewers: int, seconds: float, rounds: int) -> dict:
+    results: dict[str, list[dict]] = {"per_session": [], "shared_in_process": [],
+                                      "shared_redis_backend": []}
+    for _ in range(rounds):
+        for name, variant in (("per_session", VARIANTS["brownian_panel"]),
+                              ("shared_in_process", SHARED)):
+            with running(variant) as server:
+                measured, reports = _load(server, viewers, seconds,
+                                          {"server": server.process.pid})
+            delivered = sum(r["delivered"] for r in reports)
+            results[name].append({"cpu_ms_per_viewer_update": round(
+                1000 * measured["cpu"]["server"] / max(delivered, 1), 3),
+                "delivered_over_due": round(delivered / (viewers * seconds * 10), 3)})
+        redis = components.RedisServer()
+        redis.start()
+        producer = components.start_producer(redis.url, period=PERIOD_MS, batch=1)
+        try:
+            backend = Variant("shared_redis", lambda port, url=redis.url:
+                              components.backend_command(port, url), "brownian")
+            with running(backend) as server:
+                measured, reports = _load(server, viewers, seconds, {
+                    "server": server.process.pid, "producer": producer.pid,
+                    "redis": redis.process.pid})
+        finally:
+            components.stop(producer)
+            redis.stop()
+        delivered = sum(r["delivered"] for r in reports)
+        cpu = measured["cpu"]
+        results["shared_redis_backend"].append({
+            "cpu_ms_per_viewer_update": round(1000 * cpu["server"] / max(delivered, 1), 3),
+            "delivered_over_due": round(delivered / (viewers * seconds * 10), 3),
+            "producer_cpu_percent": round(100 * cpu["producer"] / measured["wall"], 1),
+            "redis_cpu_percent": round(100 * cpu["redis"] / measured["wall"], 1)})
+    summary = {name: {"rounds": runs, "median_cpu_ms_per_viewer_update": statistics.median(
+        run["cpu_ms_per_viewer_update"] for run in runs)} for name, runs in results.items()}
+    shared = summary["shared_in_process"]["median_cpu_ms_per_viewer_update"]
+    summary["per_session_over_shared"] = round(
+        summary["per_session"]["median_cpu_ms_per_viewer_update"] / shared, 2)
+    return {"viewers": viewers, "period_ms": PERIOD_MS, "seconds": seconds, **summary}
+
+
+def through_nginx(viewers: int, seconds: float, control_trials: int = 20) -> dict:
+    """A producer, two panel processes and nginx: latency, control propagation, Redis
+    restart."""
+    import redis as redis_py
+
+    redis = components.RedisServer()
+    redis.start()
+    processes = [components.start_producer(redis.url, period=PERIOD_MS, batch=1)]
+    directory = Path(tempfile.mkdtemp(prefix="brownian-nginx-"))
+    try:
+        proxy_port = components.free_port()
+        ports = []
+        for _ in range(2):
+            port = components.free_port()
+            processes.append(subprocess.Popen(
+                components.backend_command(port, redis.url, "--use-xheaders",
+                                           "--allow-websocket-origin",
+                                           f"127.0.0.1:{proxy_port}"),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=components.REPO_ROOT))
+            components.wait_for_port(processes[-1], port, timeout=60)
+            ports.append(port)
+        processes.append(components.start_nginx(directory, proxy_port, ports))
+        url = f"http://127.0.0.1:{proxy_port}/brownian"
+        pids = {"backend_1": processes[1].pid, "backend_2": processes[2].pid,
+                "nginx": processes[3].pid, "producer": processes[0].pid,
+                "redis": redis.process.pid}
+        measured, reports = _load(SimpleNamespace(url=url), viewers, seconds, pids, steps=True)
+        produced = {}
+        for _entry_id, fields in redis_py.Redis.from_url(redis.url).xrange(STREAM,
+                                                                            count=100_000):
+            produced[int(fields[b"first"])] = float(fields[b"t"])
+        latencies = [1000 * (arrived - produced[int(step)])
+                     for report in reports for step, arrived in report["arrival_steps"]
+                     if int(step) in produced]
+        delivered = sum(r["delivered"] for r in reports)
+        result = {
+            "viewers": viewers, "backends": 2, "seconds": seconds,
+            "delivered_over_due": round(delivered / (viewers * seconds * 10), 3),
+            "latency_ms": _percentiles(latencies),
+            "cpu_percent": {name: round(100 * cpu / measured["wall"], 1)
+                            for name, cpu in measured["cpu"].items()},
+        }
+        result["control_ms"] = _control_latency(url, control_trials)
+        result["redis_restart_s"] = _redis_restart(url, redis)
+        return result
+    finally:
+        for process in reversed(processes):
+            components.stop(process)
+        redis.stop()
+
+
+def _percentiles(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0}
+    array = np.asarray(values)
+    return {"n": len(array), "p50": round(float(np.median(array)), 1),
+            "p99": round(float(np.percentile(array, 99)), 1),
+            "max": round(float(array.max()), 1)}
+
+
+def _slider(client: LoadClient):
+    from bokeh.models import Slider
+
+    return next(m for m in client.session.document.models
+                if isinstance(m, Slider) and m.title == "Variance")
+
+
+def _control_latency(url: str, trials: int, viewers: int = 10) -> dict:
+    """One viewer moves the variance slider; the time until every other viewer's slider
+    shows the value (the worst viewer of each trial)."""
+    clients = [LoadClient(url, {}) for _ in range(viewers + 1)]
+    try:
+        sender, watchers = clients[0], clients[1:]
+        seen: dict[int, dict[float, float]] = {i: {} for i in range(len(watchers))}
+        lock = threading.Lock()
+        for index, client in enumerate(watchers):
+            slider = _slider(client)
+
+            def record(attr, old, new, index=index):
+                with lock:
+                    seen[index].setdefault(round(new, 1), time.time())
+            slider.on_change("value", record)
+        worst = []
+        for trial in range(trials):
+            value = round(0.2 + 0.1 * (trial % 15), 1)
+            if trial and value == round(0.2 + 0.1 * ((trial - 1) % 15), 1):
+                continue
+            for index in seen:
+                seen[index].pop(value, None)
+            slider = _slider(sender)
+            sent = time.time()
+            sender.session._connection.io_loop.add_callback(setattr, slider, "value", value)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                with lock:
+                    if all(value in seen[index] for index in seen):
+                        break
+                time.sleep(0.005)
+            with lock:
+                times = [seen[index].get(value) for index in seen]
+            if None not in times:
+                worst.append(1000 * (max(times) - sent))
+            time.sleep(0.2)
+        return {**_percentiles(worst), "viewers": viewers}
+    finally:
+        for client in clients:
+            client.close()
+
+
+def _redis_restart(url: str, redis: components.RedisServer) -> float | None:
+    """Kill Redis (-9), restart it a second later on the same port: seconds from the restart
+    (the process started) to a viewer receiving updates again."""
+    client = LoadClient(url, {})
+    try:
+        time.sleep(1.0)
+        redis.kill()
+        time.sleep(1.0)
+        stalled = client.last_x
+        began = time.monotonic()
+        redis.start()
+        while client.last_x <= stalled:
+            if time.monotonic() - began > 10:
+                return None
+            time.sleep(0.005)
+        return round(time.monotonic() - began, 3)
+    finally:
+        client.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--viewers", default="20,100")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=2)
+    options = parser.parse_args()
+    result = {"machine": _machine(), "cpu": [
+        cpu_side_by_side(int(count), options.seconds, options.rounds)
+        for count in options.viewers.split(",")]}
+    result["through_redis_and_nginx"] = through_nginx(100, options.seconds)
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
