@@ -12,7 +12,9 @@ in-process ``SharedFeed``): one reader thread per process reads the backlog (``X
 then follows (``XREAD BLOCK``) into the same ring of the last window, and a second thread
 follows the controls channel. The event loop only ever copies from the ring: no Redis call
 runs on it. Controls from a viewer are validated here (a refused value raises at once) and
-sent from a worker thread; a viewer's own change comes back like everyone else's. After a lost
+sent from a worker thread; while one is in flight, announced states are not applied (they
+would be older than it: a viewer moving the slider twice never sees its first value come back)
+and the sender reads the controls once Redis answered. After a lost
 connection both threads reconnect with a backoff capped at 0.25 s and resume after the last
 entry they read, and the controls are read again.
 
@@ -196,6 +198,8 @@ class RedisFeed(SharedFeed):
         self._status_callbacks: list[Callable[[bool], None]] = []
         self.interrupted = True
         self._version = -1
+        #: Control changes of this process sent but not yet answered by Redis.
+        self._in_flight = 0
         self.gaps = 0
         self.entries = 0
 
@@ -297,6 +301,11 @@ class RedisFeed(SharedFeed):
                 backoff = min(backoff * 2, MAX_BACKOFF)
 
     def _read_controls(self, client) -> None:
+        with self._lock:
+            if self._in_flight:
+                # An older state than what this process has just sent (its echo, or a change
+                # made before ours): skip it; the sender reads the controls once answered.
+                return
         controls = _parse_controls(client.hgetall(CONTROLS))
         if controls["version"] > self._version:
             self._version = controls["version"]
@@ -334,15 +343,27 @@ class RedisFeed(SharedFeed):
 
     def _send(self, fields: list[str], on_error) -> None:
         loop = self._loop
+        with self._lock:
+            self._in_flight += 1
 
         def send() -> None:
             try:
-                _connect(self.url).eval(SET_CONTROLS, 2, CONTROLS, CHANNEL, *fields)
+                client = _connect(self.url)
+                client.eval(SET_CONTROLS, 2, CONTROLS, CHANNEL, *fields)
             except Exception as error:
                 log.warning("control not applied: %s", error)
                 if on_error is not None:
                     loop.add_callback(on_error, f"Not applied: the shared feed is unreachable "
                                                 f"({type(error).__name__}).")
+                client = None
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
+            if client is not None:
+                try:
+                    self._read_controls(client)  # the state with our change: shown here
+                except Exception:
+                    log.debug("controls re-read failed; the channel will bring them")
 
         self._sender.submit(send)
 

@@ -24,7 +24,11 @@ def _model(client: LiveClient, kind: type, **match):
 
 def _interrupted(client: LiveClient) -> bool:
     """Whether the page shows that the feed is interrupted."""
-    return any(getattr(m, "visible", False) and "interrupted" in str(getattr(m, "text", ""))
+    return _shows(client, "interrupted")
+
+
+def _shows(client: LiveClient, text: str) -> bool:
+    return any(getattr(m, "visible", False) and text in str(getattr(m, "text", ""))
                for m in client.session.document.models)
 
 
@@ -70,6 +74,17 @@ def test_controls_reach_every_process_and_bad_values_none(producer, shared_backe
         wait_until(lambda: first.points >= 10 and second.points >= 10, timeout=30)
         first.set_property(_model(first, Slider, title="Variance"), "value", 0.3)
         wait_until(lambda: _model(second, Slider, title="Variance").value == 0.3, timeout=10)
+        # Two quick moves: the first one's announcement must not come back over the second.
+        mine, seen = _model(first, Slider, title="Variance"), []
+        first.session._connection.io_loop.add_callback(
+            mine.on_change, "value", lambda attr, old, new: seen.append(new))
+        for value in (0.5, 0.6, 0.7):
+            first.set_property(mine, "value", value)
+        wait_until(lambda: _model(second, Slider, title="Variance").value == 0.7, timeout=10)
+        time.sleep(0.5)
+        assert seen == [0.5, 0.6, 0.7] and mine.value == 0.7
+        first.set_property(mine, "value", 0.3)
+        wait_until(lambda: _model(second, Slider, title="Variance").value == 0.3, timeout=10)
         slider = _model(second, Slider, title="Variance")
         second.set_property(slider, "value", 7.0)  # refused on its page, sent nowhere
         wait_until(lambda: slider.value == 0.3, timeout=10)
@@ -88,6 +103,9 @@ def test_redis_killed_and_restarted_loses_nothing(redis_server, producer, shared
         redis_server.kill()
         wait_until(lambda: _interrupted(first) and _interrupted(second), timeout=10)
         stalled = first.points
+        _pause(second)  # cannot reach the producer: the page says so, nothing changes
+        wait_until(lambda: _shows(second, "Not applied"), timeout=10)
+        assert _model(second, Button, button_type="primary").label == "Pause"
         time.sleep(1.0)  # the producer keeps drawing and keeps its updates
         assert first.points == stalled  # nothing arrives while Redis is down
         restarted = time.monotonic()
