@@ -2,6 +2,7 @@
 and nginx.
 
     python -m benchmarks.shared [--viewers 20,100] [--seconds 10] [--rounds 2]
+    python -m benchmarks.shared --overload 300,600
 
 1. Server CPU per viewer-update at 10 Hz, one point an update, round after round side by side:
    per-session mode (`python -m brownian_panel`: every viewer its own run), the in-process shared
@@ -12,6 +13,7 @@ and nginx.
    producer → viewer latency (the producer's clock in each Redis entry against the viewer's
    clock at arrival; one machine), a control change → seen by every viewer, Redis killed and
    restarted → updates flowing again.
+3. ``--overload``: more viewers than the machine serves at 10 Hz, on the in-process feed.
 """
 
 from __future__ import annotations
@@ -104,6 +106,32 @@ def cpu_side_by_side(viewers: int, seconds: float, rounds: int) -> dict:
     summary["per_session_over_shared"] = round(
         summary["per_session"]["median_cpu_ms_per_viewer_update"] / shared, 2)
     return {"viewers": viewers, "period_ms": PERIOD_MS, "seconds": seconds, **summary}
+
+
+def overload(viewers: int, seconds: float) -> dict:
+    """The in-process shared feed with ``viewers`` (beyond what the machine serves at 10 Hz):
+    points each viewer received against the points drawn (a viewer behind gets them batched),
+    the spread between viewers (none may starve), update intervals, and server memory."""
+    from .harness import rss_bytes
+
+    with running(SHARED) as server:
+        rss_before = rss_bytes(server.process.pid)
+        measured, reports = _load(server, viewers, seconds, {"server": server.process.pid})
+        rss_after = rss_bytes(server.process.pid)
+    points = np.array([p for report in reports for p in report["points_per_session"]])
+    drawn = seconds * 1000 / PERIOD_MS
+    intervals = np.array([i for report in reports for i in report["intervals_ms"]])
+    delivered = sum(r["delivered"] for r in reports)
+    return {
+        "viewers": viewers, "seconds": seconds,
+        "server_cpu_percent": round(100 * measured["cpu"]["server"] / measured["wall"], 1),
+        "updates_over_due": round(delivered / (viewers * drawn), 3),
+        "points_over_drawn": {"min": round(float(points.min()) / drawn, 3),
+                              "median": round(float(np.median(points)) / drawn, 3),
+                              "max": round(float(points.max()) / drawn, 3)},
+        "interval_ms": _percentiles(intervals.tolist()),
+        "server_rss_mib": [round(rss_before / 2**20, 1), round(rss_after / 2**20, 1)],
+    }
 
 
 def through_nginx(viewers: int, seconds: float, control_trials: int = 20) -> dict:
@@ -240,7 +268,13 @@ def main() -> None:
     parser.add_argument("--viewers", default="20,100")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--overload", default="", help="viewer counts, e.g. 300,600 (alone)")
     options = parser.parse_args()
+    if options.overload:
+        print(json.dumps({"machine": _machine(), "overload": [
+            overload(int(count), options.seconds) for count in options.overload.split(",")]},
+            indent=1))
+        return
     result = {"machine": _machine(), "cpu": [
         cpu_side_by_side(int(count), options.seconds, options.rounds)
         for count in options.viewers.split(",")]}
