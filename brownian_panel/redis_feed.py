@@ -96,6 +96,8 @@ class Producer:
         self._redis = None
         self._pubsub = None
         self._version = -1
+        #: The highest controls version seen: a lower one means Redis lost the hash.
+        self._seen = -1
         self._resets = None
         self.dropped = 0
         self.sent = 0
@@ -168,12 +170,21 @@ class Producer:
             if not announced and self._version >= 0:
                 return
             controls = _parse_controls(client.hgetall(CONTROLS))
+            if controls["version"] < self._seen:
+                # Redis came back without the hash (no persistence): write the controls in
+                # force back, so every viewer shows them; no reset is implied.
+                client.eval(SET_CONTROLS, 2, CONTROLS, CHANNEL, "variance",
+                            _encode("variance", self.model.variance), "paused",
+                            _encode("paused", self.model.paused))
+                controls = _parse_controls(client.hgetall(CONTROLS))
+                self._resets = controls["reset"]
+                log.info("controls written back to Redis (version %d)", controls["version"])
         except Exception as error:
             self._lost(error)
             return
         if controls["version"] <= self._version:
             return
-        self._version = controls["version"]
+        self._version = self._seen = controls["version"]
         values = {name: controls[name] for name in CONTROLS_FIELDS if name in controls}
         try:
             self.model.param.update(**values)
@@ -289,6 +300,7 @@ class RedisFeed(SharedFeed):
                 client = _connect(self.url)
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(CHANNEL)
+                self._version = -1  # Redis may have restarted, its versions from 0 again
                 self._read_controls(client)  # after every (re)connect
                 backoff = 0.01
                 while not self._stop.is_set():

@@ -99,10 +99,17 @@ def test_controls_reach_every_process_and_bad_values_none(producer, shared_backe
 def test_redis_killed_and_restarted_loses_nothing(redis_server, producer, shared_backend):
     one, two = shared_backend(), shared_backend()
     with LiveClient(one) as first, LiveClient(two) as second:
+        wait_until(lambda: first.points >= 100 and second.points >= 100, timeout=30)
+        # A reset and a variance before the crash: Redis will lose both with its hash.
+        first.send_event(ButtonClick(_model(first, Button, label="Reset")))
+        wait_until(lambda: second.points and _path(second)[0][0] == 1, timeout=10)
+        first.set_property(_model(first, Slider, title="Variance"), "value", 0.4)
+        wait_until(lambda: _model(second, Slider, title="Variance").value == 0.4, timeout=10)
         wait_until(lambda: first.points >= 500 and second.points >= 500, timeout=30)
         redis_server.kill()
         wait_until(lambda: _interrupted(first) and _interrupted(second), timeout=10)
         stalled = first.points
+        before_the_crash = _path(first)[0][-1]
         _pause(second)  # cannot reach the producer: the page says so, nothing changes
         wait_until(lambda: _shows(second, "Not applied"), timeout=10)
         assert _model(second, Button, button_type="primary").label == "Pause"
@@ -113,10 +120,17 @@ def test_redis_killed_and_restarted_loses_nothing(redis_server, producer, shared
         wait_until(lambda: first.points > stalled + 100, timeout=10)
         flowing = time.monotonic() - restarted
         wait_until(lambda: not _interrupted(first) and not _interrupted(second), timeout=10)
+        # The controls survive (the producer writes them back) and work again.
+        assert _model(second, Slider, title="Variance").value == 0.4
+        second.set_property(_model(second, Slider, title="Variance"), "value", 0.6)
+        wait_until(lambda: _model(first, Slider, title="Variance").value == 0.6, timeout=10)
         _pause(first)
         paths = _same_path_to_the_end(first, second)
         _check_contiguous_and_equal(paths)
-        # The second of drawing while Redis was down (about 500 points) is in every path.
+        # The same run goes on (no reset), and the second of drawing while Redis was down
+        # (about 500 points) is in every path.
+        for x, _ in paths:
+            assert x[0] <= before_the_crash - 400
         assert len(paths[0][0]) > 500 + stalled - 100
         print(f"stream flowing again {flowing:.2f} s after redis-server restarted")
 
