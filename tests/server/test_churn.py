@@ -38,7 +38,7 @@ def _wave(url: str, size: int, base: str) -> None:
             client.close()
 
 
-@pytest.mark.timeout(420)  # 300 sessions of about 0.4 s each to build and pull, and 2 x 12 s
+@pytest.mark.timeout(600)  # 400 sessions of about 0.6 s each to build and pull, and 2 x 12 s
 def test_200_sessions_in_waves_leave_no_timer_and_rss_within_10_percent(start_process):
     base = start_process(lambda port: [
         PYTHON, "-m", "panel", "serve", str(REPO_ROOT / "apps" / "brownian.py"),
@@ -47,11 +47,13 @@ def test_200_sessions_in_waves_leave_no_timer_and_rss_within_10_percent(start_pr
         "--unused-session-lifetime", "3000"])
     pid = start_process.processes[-1].pid
     url = f"{base}/brownian"
-    # A cold server's RSS rises over its first ~100 sessions to the allocator's high-water mark
-    # for the concurrent sessions (waves overlap: closed sessions live 3 s more), measured
-    # 87.7 -> 125.2 MiB; five further churns of 100 moved it +1.8% in all. So 100 sessions
-    # first, then the 200 whose RSS must come back within 10%.
-    for _ in range(5):
+    # A cold server's RSS rises over its first sessions to the allocator's high-water mark for
+    # the concurrent sessions (waves overlap: closed sessions live 3 s more), measured
+    # 87.7 -> 125.2 MiB; five further churns of 100 moved it +1.8% in all. After a warm-up of
+    # 100 sessions a CI run still saw the next 200 lift it 142.0 -> 157.7 MiB where a local run
+    # of the same commit went 156.5 -> 152.6: the mark is not always reached by then. So 200
+    # sessions first, as the 200 whose RSS must come back within 10%.
+    for _ in range(10):
         _wave(url, 20, base)
     wait_until(lambda: _timers(base) == {}, timeout=20)
     time.sleep(12)  # Panel collects garbage 10 s after the last session ended
