@@ -15,6 +15,7 @@ import pytest
 from bokeh.settings import settings as bokeh_settings
 from tornado.ioloop import IOLoop
 
+from benchmarks.components import stop as stop_process
 from brownian_panel import BrownianApp
 from brownian_panel.app import TITLE
 from brownian_panel.export_route import ROUTES as EXPORT_ROUTES
@@ -124,9 +125,4 @@ def start_process():
     start.processes = processes
     yield start
     for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)

@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from bokeh.client import ClientSession, pull_session
 from bokeh.models import ColumnDataSource
 from tornado.websocket import WebSocketClosedError
@@ -75,6 +76,19 @@ def path_source(document) -> ColumnDataSource:
     source = document.get_model_by_name("path")
     assert isinstance(source, ColumnDataSource), f"no path source, found {source!r}"
     return source
+
+
+def client_path(client: LiveClient) -> tuple[np.ndarray, np.ndarray]:
+    """A snapshot of the client's live path (x, y) as arrays."""
+    data = dict(client.source.data)
+    return np.asarray(data["x"]), np.asarray(data["y"])
+
+
+def client_model(client: LiveClient, kind: type, **match):
+    """The one model of ``kind`` in the client's document whose properties equal ``match``."""
+    [model] = [m for m in client.session.document.models if isinstance(m, kind)
+               and all(getattr(m, name) == value for name, value in match.items())]
+    return model
 
 
 class LiveClient:

@@ -9,17 +9,8 @@ from bokeh.events import ButtonClick
 from bokeh.models import Button, Slider
 
 from ..helpers import LiveClient, wait_until
-
-
-def _path(client: LiveClient) -> tuple[np.ndarray, np.ndarray]:
-    data = dict(client.source.data)
-    return np.asarray(data["x"]), np.asarray(data["y"])
-
-
-def _model(client: LiveClient, kind: type, **match):
-    [model] = [m for m in client.session.document.models if isinstance(m, kind)
-               and all(getattr(m, name) == value for name, value in match.items())]
-    return model
+from ..helpers import client_model as _model
+from ..helpers import client_path as _path
 
 
 def _interrupted(client: LiveClient) -> bool:

@@ -6,23 +6,14 @@ import numpy as np
 from bokeh.models import Button, Slider
 
 from ..helpers import LiveClient, run_in_session, wait_until
+from ..helpers import client_model as _model
+from ..helpers import client_path as _path
 
 
 def _fast(served_shared) -> None:
     """Make the feed draw 10 points every 20 ms (it runs on the server's loop)."""
     feed = served_shared.app().feed
     served_shared.on_server_loop(lambda: feed.model.param.update(period=20, batch=10))
-
-
-def _path(client: LiveClient) -> tuple[np.ndarray, np.ndarray]:
-    data = dict(client.source.data)
-    return np.asarray(data["x"]), np.asarray(data["y"])
-
-
-def _model(client: LiveClient, kind: type, **match):
-    [model] = [m for m in client.session.document.models if isinstance(m, kind)
-               and all(getattr(m, name) == value for name, value in match.items())]
-    return model
 
 
 def _pause_label(client: LiveClient) -> str:
