@@ -6,9 +6,12 @@ on loopback. ``disable_nagle`` sets ``TCP_NODELAY`` on the session's connections
 
 A browser that vanishes without closing its connection (machine asleep, network gone) leaves the
 server a connection that never answers, so Bokeh never sees the session as unused.
-``close_when_silent`` makes Tornado ping each connection and close it when no pong comes back
-in time; Bokeh then discards the session once it has been unused for its
-``--unused-session-lifetime``.
+``close_when_silent`` pings each connection and closes it when the client has sent nothing at
+all since the ping, neither the pong nor a message; Bokeh then discards the session once it has
+been unused for its ``--unused-session-lifetime``. A pong alone is not enough: it queues behind
+every byte not yet read, and a browser that reads slower than the server writes (a busy
+machine at 20,000 points/s) lags by more than the timeout although its page still pings the
+server every second. Tornado's own ``ping_timeout`` closed such pages.
 
 Both use Bokeh's and Tornado's private session/connection attributes and do nothing where they
 are missing.
@@ -16,10 +19,17 @@ are missing.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import socket
+import struct
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from bokeh.document import Document
+
+log = logging.getLogger(__name__)
 
 
 def server_session(document: Document) -> Any:
@@ -45,16 +55,57 @@ def disable_nagle(document: Document) -> int:
 
 def close_when_silent(document: Document, timeout_s: float) -> int:
     """Ping each WebSocket of the document's session every ``timeout_s`` seconds and close it
-    when a pong has not come back ``timeout_s`` seconds later; returns how many. A silent
-    client is closed within ``2 * timeout_s + 5`` seconds (Tornado then waits 5 s for the
-    closing handshake). ``timeout_s=0`` does nothing."""
+    when the client has sent nothing (no pong, no message) in the ``timeout_s`` seconds after a
+    ping; returns how many are watched. A silent client is closed within ``2 * timeout_s + 5``
+    seconds (Tornado then waits 5 s for the closing handshake). ``timeout_s=0`` does nothing.
+    Call on the server's event loop."""
     count = 0
     for websocket in session_websockets(document):
         connection = getattr(websocket, "ws_connection", None)
-        params = getattr(connection, "params", None)
-        if timeout_s <= 0 or params is None or not hasattr(connection, "start_pinging"):
+        if timeout_s <= 0 or not hasattr(connection, "write_ping"):
             continue
-        params.ping_interval = params.ping_timeout = timeout_s
-        connection.start_pinging()
+        asyncio.ensure_future(_close_when_silent(connection, timeout_s))
         count += 1
     return count
+
+
+async def _close_when_silent(connection: Any, timeout_s: float) -> None:
+    while not connection.is_closing():
+        connection._received_pong = False  # set by Tornado when a pong arrives
+        pinged = time.monotonic()
+        try:
+            connection.write_ping(b"")
+        except Exception:  # closed meanwhile: Tornado ends the connection
+            return
+        await asyncio.sleep(timeout_s)
+        if connection.is_closing():
+            return
+        quiet = _seconds_since_client_sent(connection)
+        heard = quiet is not None and quiet < time.monotonic() - pinged
+        if not (getattr(connection, "_received_pong", True) or heard):
+            log.info("closing a WebSocket whose client sent nothing for %.1f s", timeout_s)
+            connection.close(reason="ping timed out")
+            return
+
+
+def _seconds_since_client_sent(connection: Any) -> float | None:
+    """Seconds since the connection's socket last received data from the client (Linux's
+    ``TCP_INFO``), or None where that is not known."""
+    sock = getattr(getattr(connection, "stream", None), "socket", None)
+    option = getattr(socket, "TCP_INFO", None)
+    if sock is None or option is None:
+        return None
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, option, _TCP_INFO_SIZE)
+    except OSError:
+        return None
+    if len(info) < _LAST_DATA_RECV.size + _LAST_DATA_RECV_OFFSET:
+        return None
+    return _LAST_DATA_RECV.unpack_from(info, _LAST_DATA_RECV_OFFSET)[0] / 1000
+
+
+#: ``struct tcp_info`` (linux/tcp.h): 8 bytes of u8 fields, then u32 fields; ``tcpi_last_data_recv``
+#: (milliseconds since data last arrived) is the 12th of them.
+_TCP_INFO_SIZE = 104
+_LAST_DATA_RECV_OFFSET = 8 + 11 * 4
+_LAST_DATA_RECV = struct.Struct("=I")

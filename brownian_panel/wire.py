@@ -179,7 +179,7 @@ def pending_bytes(document: Document) -> int:
     pending = 0
     for socket in session_websockets(document):
         stream = getattr(getattr(socket, "ws_connection", None), "stream", None)
-        pending = max(pending, len(getattr(stream, "_write_buffer", ())))
+        pending = max(pending, len(getattr(stream, "_write_buffer", None) or ()))  # None: closed
     return pending
 
 

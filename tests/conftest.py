@@ -106,19 +106,24 @@ def log_records(caplog):
 
 
 @pytest.fixture
-def start_process():
+def start_process(tmp_path):
     """Starts a server command on a free loopback port; stops it (by PID) after the test.
 
     Call it with a function of the port that returns the command; it returns the base URL once
-    the port accepts connections.
+    the port accepts connections. Each server's output goes to a log file whose last lines are
+    printed after the test (pytest shows them when the test failed).
     """
     processes: list[subprocess.Popen] = []
+    logs: list[Path] = []
 
     def start(command_for_port, timeout: float = 60.0) -> str:
         port = free_port()
-        process = subprocess.Popen(command_for_port(port), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, cwd=REPO_ROOT)
+        log = tmp_path / f"server-{len(logs)}-{port}.log"
+        with open(log, "wb") as output:
+            process = subprocess.Popen(command_for_port(port), stdout=output,
+                                       stderr=subprocess.STDOUT, cwd=REPO_ROOT)
         processes.append(process)
+        logs.append(log)
         wait_until(lambda: process.poll() is None and port_open(port), timeout=timeout)
         return f"http://127.0.0.1:{port}"
 
@@ -126,3 +131,6 @@ def start_process():
     yield start
     for process in processes:
         stop_process(process)
+    for log in logs:
+        lines = log.read_text(errors="replace").splitlines()
+        print(f"--- last lines of {log.name} ({len(lines)} lines) ---", *lines[-40:], sep="\n")

@@ -36,16 +36,17 @@ def test_minutes_at_20000_points_per_second_stay_bounded(start_process, open_pag
     warm = time.monotonic() + 30  # allocations of a full window on both sides have settled
     start = time.monotonic()
     samples = []
+    last_x_js = ("() => { const x = Bokeh.documents[0].get_model_by_name('path').data.x;"
+                 " return x[x.length - 1]; }")
     while time.monotonic() - start < SOAK_SECONDS:
         time.sleep(5)
         samples.append({
             "t_s": round(time.monotonic() - start), "server_rss_mib": round(_rss_mib(pid), 1),
-            "browser_points": browser_points(page),
+            "browser_points": browser_points(page), "last_x": page.evaluate(last_x_js),
             "browser_heap_mib": round(page.evaluate(
                 "() => performance.memory.usedJSHeapSize") / 2**20, 1),
             "warm": time.monotonic() >= warm})
-    last_x = page.evaluate("() => { const x = Bokeh.documents[0].get_model_by_name('path')"
-                           ".data.x; return x[x.length - 1]; }")
+    last_x = page.evaluate(last_x_js)
     print("\nsoak samples:", json.dumps(samples))
     assert all(sample["browser_points"] == WINDOW for sample in samples)
     expected_steps = 1000 / PERIOD_MS * BATCH * SOAK_SECONDS
