@@ -3,6 +3,7 @@ and nginx.
 
     python -m benchmarks.shared [--viewers 20,100] [--seconds 10] [--rounds 2]
     python -m benchmarks.shared --overload 300,600
+    python -m benchmarks.shared --against DIR [--viewers 100] [--rounds 3]
 
 1. Server CPU per viewer-update at 10 Hz, one point an update, round after round side by side:
    per-session mode (`python -m brownian_panel`: every viewer its own run), the in-process shared
@@ -14,6 +15,7 @@ and nginx.
    clock at arrival; one machine), a control change → seen by every viewer, Redis killed and
    restarted → updates flowing again.
 3. ``--overload``: more viewers than the machine serves at 10 Hz, on the in-process feed.
+4. ``--against DIR``: this checkout's in-process shared feed beside another checkout's.
 """
 
 from __future__ import annotations
@@ -39,11 +41,18 @@ from .harness import VARIANTS, LoadClient, Variant, cpu_seconds, running, start_
 
 PERIOD_MS = 100
 
-SHARED = Variant(
-    "shared_in_process",
-    lambda port: [sys.executable, "-m", "panel", "serve",
-                  str(Path(__file__).with_name("apps") / "shared_feed.py"),
-                  "--port", str(port), "--address", "127.0.0.1"], "shared_feed")
+HERE = Path(__file__).resolve().parent.parent
+
+
+def _shared_variant(tree: Path) -> Variant:
+    """The in-process shared feed of the checkout at ``tree``."""
+    return Variant("shared_in_process", lambda port: [
+        sys.executable, "-m", "panel", "serve",
+        str(tree / "benchmarks" / "apps" / "shared_feed.py"),
+        "--port", str(port), "--address", "127.0.0.1"], "shared_feed")
+
+
+SHARED = _shared_variant(HERE)
 
 
 def _machine() -> dict:
@@ -106,6 +115,34 @@ def cpu_side_by_side(viewers: int, seconds: float, rounds: int) -> dict:
     summary["per_session_over_shared"] = round(
         summary["per_session"]["median_cpu_ms_per_viewer_update"] / shared, 2)
     return {"viewers": viewers, "period_ms": PERIOD_MS, "seconds": seconds, **summary}
+
+
+def shared_against(against: Path, viewers: int, seconds: float, rounds: int) -> dict:
+    """The in-process shared feed of this checkout beside the one at ``against``, round after
+    round: CPU per viewer-update."""
+    trees = {"this": HERE, "against": against.resolve()}
+    results: dict[str, list[float]] = {name: [] for name in trees}
+    saved_cwd, saved_path = os.getcwd(), os.environ.get("PYTHONPATH")
+    try:
+        for _ in range(rounds):
+            for name, tree in trees.items():
+                os.chdir(tree)
+                os.environ["PYTHONPATH"] = str(tree)
+                with running(_shared_variant(tree)) as server:
+                    measured, reports = _load(server, viewers, seconds,
+                                              {"server": server.process.pid})
+                delivered = sum(r["delivered"] for r in reports)
+                results[name].append(round(1000 * measured["cpu"]["server"]
+                                           / max(delivered, 1), 3))
+    finally:
+        os.chdir(saved_cwd)
+        if saved_path is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved_path
+    medians = {name: statistics.median(runs) for name, runs in results.items()}
+    return {"viewers": viewers, "cpu_ms_per_viewer_update": results, "medians": medians,
+            "this_over_against": round(medians["this"] / medians["against"], 2)}
 
 
 def overload(viewers: int, seconds: float) -> dict:
@@ -269,7 +306,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--overload", default="", help="viewer counts, e.g. 300,600 (alone)")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another checkout: its in-process shared feed beside this one's "
+                             "(alone)")
     options = parser.parse_args()
+    if options.against:
+        print(json.dumps({"machine": _machine(), "against": [
+            shared_against(options.against, int(count), options.seconds, options.rounds)
+            for count in options.viewers.split(",")]}, indent=1))
+        return
     if options.overload:
         print(json.dumps({"machine": _machine(), "overload": [
             overload(int(count), options.seconds) for count in options.overload.split(",")]},

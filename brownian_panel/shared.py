@@ -52,6 +52,9 @@ class SharedFeed:
         self._run = self.model.run
         self._period: int | None = None
         self.updates = 0
+        #: The viewers' last update as written, ``(key, frames)``, kept by ``SharedApp`` on
+        #: the server's loop: caught-up viewers write the same bytes, encoded once.
+        self.encoded: tuple[object, bytes] | None = None
         self._watchers = [self.model.param.watch(self._on_run, "run"),
                           self.model.param.watch(self._on_period, "period")]
 

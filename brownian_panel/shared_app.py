@@ -32,6 +32,7 @@ from .wire import (
     MAX_UNREAD_BYTES,
     can_write_now,
     pending_bytes,
+    stream_frames,
     write_changes,
     write_stream,
 )
@@ -47,6 +48,10 @@ const retry = () => fetch(window.location.href, {method: 'HEAD', cache: 'no-stor
   .catch(() => setTimeout(retry, 100));
 setTimeout(retry, 50);
 """
+
+
+#: The id of every viewer's path source.
+SOURCE_ID = "brownian-shared-path"
 
 
 class SharedApp(Viewer):
@@ -67,8 +72,11 @@ class SharedApp(Viewer):
         model = self.feed.model
         self._run, whole, x, y = self.feed.since(-1, 0)
         self._last = int(x[-1]) if len(x) else 0
-        self.source = refuse_client_writes(ColumnDataSource(
-            data={"x": x.tolist(), "y": y.tolist()}, name="path"))
+        # Every viewer's source has one id, so their updates are the same bytes (see
+        # ``_catch_up``); ids are unique per document, and a page has one source of this id.
+        self.source = ColumnDataSource.__new__(ColumnDataSource, id=SOURCE_ID)
+        self.source.__init__(data={"x": x.tolist(), "y": y.tolist()}, name="path")
+        refuse_client_writes(self.source)
         self.plot = path_figure(self.source)
         self.variance = pn.widgets.FloatSlider(label="Variance", start=0.0, end=2.0, step=0.1,
                                                format="0[.]0", value=model.variance)
@@ -145,7 +153,11 @@ class SharedApp(Viewer):
         elif locked:
             self.source.stream(data, rollover=self.feed.window)
         else:
-            write_stream(self._doc, self.source, data, rollover=self.feed.window)
+            key = (run, self._last, int(x[-1]))
+            if self.feed.encoded is None or self.feed.encoded[0] != key:
+                self.feed.encoded = key, stream_frames(self.source, data, self.feed.window)
+            write_stream(self._doc, self.source, data, rollover=self.feed.window,
+                         frames=self.feed.encoded[1])
         self._run = run
         self._last = int(x[-1]) if len(x) else 0
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import json
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -200,15 +200,27 @@ def can_write_now(document: Document) -> bool:
 
 
 def write_stream(document: Document, source: ColumnDataSource,
-                 data: dict[str, Sequence[float] | np.ndarray], rollover: int | None) -> int:
+                 data: dict[str, Sequence[float] | np.ndarray], rollover: int | None,
+                 frames: bytes | None = None) -> int:
     """Stream ``data`` into ``source`` and write the update to each open WebSocket of the
     document's session; returns the number of connections written to.
 
+    ``frames``, if given, are ``stream_frames(source, data, rollover)`` encoded once for many
+    sessions (their sources share one id): written as they are, outside a ``one_write`` block.
     Call only on the server's event loop thread, and only when ``can_write_now(document)``.
     """
-    event = ColumnsStreamedEvent(source.document, source, "data", data, rollover, None)
     append_columns(source, data, rollover)
+    if frames is not None and _gathering_for(document) is None:
+        return _write_frames(document, lambda: frames)
+    event = ColumnsStreamedEvent(source.document, source, "data", data, rollover, None)
     return _send(document, [event], {source})
+
+
+def stream_frames(source: ColumnDataSource, data: dict[str, Sequence[float] | np.ndarray],
+                  rollover: int | None) -> bytes:
+    """The WebSocket frames ``write_stream`` writes for this update: the same bytes for every
+    session whose source has ``source``'s id (one message id for all)."""
+    return message_frames(stream_message(source, data, rollover))
 
 
 def write_data(document: Document, source: ColumnDataSource, data: dict[str, Any]) -> int:
@@ -300,12 +312,18 @@ def _send(document: Document, events: list[Any], models: set[Model]) -> int:
 def _write_message(document: Document, message: patch_doc) -> int:
     """Write ``message``'s frames (encoded once, if any connection is open) to each open
     WebSocket of the document's session; returns the number written to."""
+    return _write_frames(document, lambda: message_frames(message))
+
+
+def _write_frames(document: Document, encode: Callable[[], bytes]) -> int:
+    """Write the frames ``encode()`` returns (called once, if any connection is open) to each
+    open WebSocket of the document's session; returns the number written to."""
     written, frames = 0, None
     for socket in session_websockets(document):
         connection = getattr(socket, "ws_connection", None)
         if connection is None or connection.is_closing():
             continue
-        frames = frames if frames is not None else message_frames(message)
+        frames = frames if frames is not None else encode()
         try:
             connection.stream.write(frames)
         except StreamClosedError:

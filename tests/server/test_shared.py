@@ -86,3 +86,30 @@ def _click(client: LiveClient, label: str):
     from bokeh.events import ButtonClick
 
     return ButtonClick(_model(client, Button, label=label))
+
+
+def test_viewers_that_are_caught_up_share_one_encoded_update(served_shared, monkeypatch):
+    from brownian_panel import wire
+
+    encoded = []  # every message written by the wire module is encoded here
+    encode = wire.message_frames
+    monkeypatch.setattr(wire, "message_frames",
+                        lambda message: encoded.append(1) or encode(message))
+    clients = [LiveClient(served_shared.url) for _ in range(4)]
+    try:
+        feed = served_shared.app().feed
+        wait_until(lambda: all(client.points >= 3 for client in clients), timeout=20)
+        before_updates, before_encoded = feed.updates, len(encoded)
+        wait_until(lambda: feed.updates >= before_updates + 10, timeout=20)
+        updates, encodings = feed.updates - before_updates, len(encoded) - before_encoded
+        # Four viewers, one encoding an update (a viewer that fell behind encodes its own).
+        assert encodings <= updates + 2, (encodings, updates)
+        steps = feed.model.steps
+        wait_until(lambda: all(_path(client)[0][-1] >= steps for client in clients))
+        paths = [_path(client) for client in clients]
+        for x, y in paths[1:]:
+            np.testing.assert_array_equal(x[-100:], paths[0][0][-100:])
+            np.testing.assert_array_equal(y[-100:], paths[0][1][-100:])
+    finally:
+        for client in clients:
+            client.close()
