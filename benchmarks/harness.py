@@ -80,6 +80,16 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """``cpu_seconds`` of a process and its living children (nginx's workers)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            child_pids = [int(child) for child in children.read().split()]
+    except OSError:
+        child_pids = []
+    return cpu_seconds(pid) + sum(tree_cpu_seconds(child) for child in child_pids)
+
+
 def cpu_during(pid: int, seconds: float) -> tuple[float, float]:
     """Sleep ``seconds``; return the process's CPU seconds and the wall seconds that passed."""
     cpu0, wall0 = cpu_seconds(pid), time.monotonic()
@@ -190,8 +200,10 @@ class LoadClient:
         self.received_bytes = 0
         #: Monotonic arrival time of each streamed update, while ``record_arrivals`` is on.
         self.arrivals: list[float] = []
-        #: (last step, epoch seconds) at each arrival, while ``record_arrivals`` is on.
-        self.arrival_steps: list[tuple[float, float]] = []
+        #: (last step, epoch seconds when applied, epoch seconds when its message's first
+        #: frame was read) at each arrival, while ``record_arrivals`` is on.
+        self.arrival_steps: list[tuple[float, float, float]] = []
+        self._read_at = 0.0  # when the first frame of the message being handled was read
         self.record_arrivals = False
         self.session: ClientSession | None = None
         ready = threading.Event()
@@ -206,6 +218,8 @@ class LoadClient:
                     fragment = await read(*args, **kwargs)
                     if fragment is not None:
                         self.received_bytes += len(fragment)
+                        if isinstance(fragment, str) and fragment.startswith('{"msgid"'):
+                            self._read_at = time.time()  # a message's header frame
                     return fragment
 
                 socket_.read_message = counting_read
@@ -230,7 +244,7 @@ class LoadClient:
         if (self.record_arrivals and type(event).__name__ == "ColumnsStreamedEvent"
                 and event.model is self.source):
             self.arrivals.append(time.monotonic())
-            self.arrival_steps.append((self.last_x, time.time()))
+            self.arrival_steps.append((self.last_x, time.time(), self._read_at))
 
     @property
     def last_x(self) -> float:

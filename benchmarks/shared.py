@@ -4,6 +4,7 @@ and nginx.
     python -m benchmarks.shared [--viewers 20,100] [--seconds 10] [--rounds 2]
     python -m benchmarks.shared --overload 300,600
     python -m benchmarks.shared --against DIR [--viewers 100] [--rounds 3]
+    python -m benchmarks.shared --through-nginx 1,2 [--viewers 100]
 
 1. Server CPU per viewer-update at 10 Hz, one point an update, round after round side by side:
    per-session mode (`python -m brownian_panel`: every viewer its own run), the in-process shared
@@ -37,7 +38,7 @@ import numpy as np
 from brownian_panel.redis_feed import STREAM
 
 from . import components
-from .harness import VARIANTS, LoadClient, Variant, cpu_seconds, running, start_load
+from .harness import VARIANTS, LoadClient, Variant, running, start_load, tree_cpu_seconds
 
 PERIOD_MS = 100
 
@@ -66,11 +67,11 @@ def _load(server, viewers: int, seconds: float, pids: dict[str, int], steps: boo
     the recording window, and the load generators' reports."""
     start, workers = start_load(server, viewers, PERIOD_MS, seconds, steps=steps)
     time.sleep(max(0.0, start - time.time()))
-    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    before = {name: tree_cpu_seconds(pid) for name, pid in pids.items()}
     began = time.monotonic()
     time.sleep(seconds)
     wall = time.monotonic() - began
-    cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    cpu = {name: tree_cpu_seconds(pid) - before[name] for name, pid in pids.items()}
     reports = [json.loads(worker.communicate(timeout=300)[0].strip().splitlines()[-1])
                for worker in workers]
     return {"wall": wall, "cpu": cpu}, reports
@@ -171,8 +172,9 @@ def overload(viewers: int, seconds: float) -> dict:
     }
 
 
-def through_nginx(viewers: int, seconds: float, control_trials: int = 20) -> dict:
-    """A producer, two panel processes and nginx: latency, control propagation, Redis
+def through_nginx(viewers: int, seconds: float, control_trials: int = 20,
+                  backends: int = 2) -> dict:
+    """A producer, ``backends`` panel processes and nginx: latency, control propagation, Redis
     restart."""
     import redis as redis_py
 
@@ -183,7 +185,7 @@ def through_nginx(viewers: int, seconds: float, control_trials: int = 20) -> dic
     try:
         proxy_port = components.free_port()
         ports = []
-        for _ in range(2):
+        for _ in range(backends):
             port = components.free_port()
             processes.append(subprocess.Popen(
                 components.backend_command(port, redis.url, "--use-xheaders",
@@ -194,22 +196,25 @@ def through_nginx(viewers: int, seconds: float, control_trials: int = 20) -> dic
             ports.append(port)
         processes.append(components.start_nginx(directory, proxy_port, ports))
         url = f"http://127.0.0.1:{proxy_port}/brownian"
-        pids = {"backend_1": processes[1].pid, "backend_2": processes[2].pid,
-                "nginx": processes[3].pid, "producer": processes[0].pid,
-                "redis": redis.process.pid}
+        pids = {f"backend_{index}": process.pid
+                for index, process in enumerate(processes[1:-1], start=1)}
+        pids.update(nginx=processes[-1].pid, producer=processes[0].pid,
+                    redis=redis.process.pid)
         measured, reports = _load(SimpleNamespace(url=url), viewers, seconds, pids, steps=True)
         produced = {}
         for _entry_id, fields in redis_py.Redis.from_url(redis.url).xrange(STREAM,
                                                                             count=100_000):
             produced[int(fields[b"first"])] = float(fields[b"t"])
-        latencies = [1000 * (arrived - produced[int(step)])
-                     for report in reports for step, arrived in report["arrival_steps"]
-                     if int(step) in produced]
+        arrivals = [(produced[int(step)], applied, read) for report in reports
+                    for step, applied, read in report["arrival_steps"] if int(step) in produced]
         delivered = sum(r["delivered"] for r in reports)
         result = {
-            "viewers": viewers, "backends": 2, "seconds": seconds,
+            "viewers": viewers, "backends": backends, "seconds": seconds,
             "delivered_over_due": round(delivered / (viewers * seconds * 10), 3),
-            "latency_ms": _percentiles(latencies),
+            # Until the viewer had applied the update, and until it had read its first frame
+            # (without the load clients' own decoding and queueing behind other sessions).
+            "latency_ms": _percentiles([1000 * (applied - t) for t, applied, _ in arrivals]),
+            "latency_to_read_ms": _percentiles([1000 * (read - t) for t, _, read in arrivals]),
             "cpu_percent": {name: round(100 * cpu / measured["wall"], 1)
                             for name, cpu in measured["cpu"].items()},
         }
@@ -309,7 +314,16 @@ def main() -> None:
     parser.add_argument("--against", type=Path, default=None,
                         help="another checkout: its in-process shared feed beside this one's "
                              "(alone)")
+    parser.add_argument("--through-nginx", default="",
+                        help="backend counts, e.g. 1,2: only the Redis + nginx measurement "
+                             "(--viewers: one count)")
     options = parser.parse_args()
+    if options.through_nginx:
+        print(json.dumps({"machine": _machine(), "through_redis_and_nginx": [
+            through_nginx(int(options.viewers.split(",")[-1]), options.seconds,
+                          backends=int(count)) for count in options.through_nginx.split(",")]},
+            indent=1))
+        return
     if options.against:
         print(json.dumps({"machine": _machine(), "against": [
             shared_against(options.against, int(count), options.seconds, options.rounds)
