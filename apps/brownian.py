@@ -1,17 +1,23 @@
-"""`panel serve apps/brownian.py [--args [--shared [--redis-url URL]] [--silent-client-timeout
-SECONDS]]`: one live Brownian-motion app per browser session, or with --shared one path for
-every viewer (drawn in this process, or by `brownian-panel produce` through Redis)."""
+"""`panel serve apps/brownian.py [--args [--shared [--redis-url URL | --period MS --batch N
+--window N --seed N]] [--silent-client-timeout SECONDS]]`: one live Brownian-motion app per
+browser session, or with --shared one path for every viewer (drawn in this process, or by
+`brownian-panel produce` through Redis)."""
 from brownian_panel import BrownianApp
-from brownian_panel.cli import app_parameters
+from brownian_panel.cli import FEED_SETTINGS, app_parameters
 from brownian_panel.shared_app import SharedApp
 
 options = app_parameters()
 redis_url = options.pop("redis_url", None)
+settings = {name: options.pop(name) for name in FEED_SETTINGS if name in options}
 if options.pop("shared", False):
     if redis_url:
         from brownian_panel.redis_feed import redis_feed_for
 
         options["feed"] = redis_feed_for(redis_url)
+    else:
+        from brownian_panel.shared import feed_for
+
+        options["feed"] = feed_for(**settings)
     SharedApp(**options).servable(title="Brownian motion (shared)")
 else:
     BrownianApp(**options).servable(title="Brownian motion")

@@ -55,6 +55,10 @@ def panel_serve_args(argv: list[str] | None = None) -> list[str]:
         script_args.append("--shared")
     if ours.redis_url:
         script_args += ["--redis-url", ours.redis_url]
+    _check_feed_settings(parser, ours)
+    for name in FEED_SETTINGS:
+        if getattr(ours, name) is not None:
+            script_args += [f"--{name}", str(getattr(ours, name))]
     # --args takes everything after it: it comes last.
     return args + passthrough + (["--args", *script_args] if script_args else [])
 
@@ -69,11 +73,48 @@ def _add_app_options(parser: argparse.ArgumentParser) -> None:
         help="with --shared: show the feed of a producer (`brownian-panel produce`) through "
              "Redis at URL (redis://host:port/db), so any number of processes and hosts show "
              "the same path; needs the `scale` extra")
+    _add_feed_settings(parser, defaults=False)
     parser.add_argument(
         "--silent-client-timeout", type=float, default=None, metavar="SECONDS",
         help="ping each loaded page every SECONDS and disconnect it when no answer comes "
              "within SECONDS more (default 10; 0: never); a vanished browser's session ends "
              "within 2 x SECONDS + 5 s + the unused-session lifetime")
+
+
+#: The shared path's settings, given to the in-process feed (``--shared``) or to the producer.
+FEED_SETTINGS = ("period", "batch", "window", "seed")
+
+
+def _add_feed_settings(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    from .model import BrownianMotion
+
+    for name in FEED_SETTINGS:
+        parameter = BrownianMotion.param[name]
+        help_text = " ".join(parameter.doc.split())
+        if not defaults:
+            help_text = f"with --shared (no --redis-url): {help_text}"
+        parser.add_argument(f"--{name}", type=int,
+                            default=parameter.default if defaults else None, help=help_text)
+
+
+def _check_feed_settings(parser: argparse.ArgumentParser, options: argparse.Namespace) -> None:
+    """Fail like argparse for a feed setting out of bounds, or given where it has no effect."""
+    from .model import BrownianMotion
+
+    settings = {name: getattr(options, name) for name in FEED_SETTINGS
+                if getattr(options, name) is not None}
+    if not settings:
+        return
+    given = ", ".join(f"--{name}" for name in settings)
+    if not options.shared:
+        parser.error(f"{given}: only with --shared (a session's settings come from its page)")
+    if options.redis_url:
+        parser.error(f"{given}: with --redis-url the producer draws the path: give them to "
+                     "`brownian-panel produce`")
+    try:
+        BrownianMotion(**settings)
+    except ValueError as error:
+        parser.error(str(error))
 
 
 def app_parameters(argv: list[str] | None = None) -> dict[str, float]:
@@ -85,6 +126,7 @@ def app_parameters(argv: list[str] | None = None) -> dict[str, float]:
                                      exit_on_error=False)
     _add_app_options(parser)
     options = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    _check_feed_settings(parser, options)
     return {name: value for name, value in vars(options).items() if value is not None}
 
 
@@ -99,10 +141,7 @@ def produce(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="brownian-panel produce",
                                      description=produce.__doc__.split("\n")[0])
     parser.add_argument("--redis-url", required=True, metavar="URL")
-    for name in ("period", "batch", "window", "seed"):
-        parameter = BrownianMotion.param[name]
-        parser.add_argument(f"--{name}", type=int, default=parameter.default,
-                            help=" ".join(parameter.doc.split()))
+    _add_feed_settings(parser, defaults=True)
     options = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     model = BrownianMotion(period=options.period, batch=options.batch, window=options.window,

@@ -178,13 +178,18 @@ _FEEDS: weakref.WeakKeyDictionary[IOLoop, SharedFeed] = weakref.WeakKeyDictionar
 _FEEDS_LOCK = threading.Lock()
 
 
-def feed_for(loop: IOLoop | None = None) -> SharedFeed:
+def feed_for(loop: IOLoop | None = None, **settings) -> SharedFeed:
     """The shared feed of ``loop`` (default: the current thread's IOLoop), created and started
-    on first use; it runs as long as the loop."""
+    on first use with a model of ``settings`` (``BrownianMotion`` parameters, e.g. period,
+    batch, window, seed); it runs as long as the loop. Asking again with other settings than
+    the feed was made with is a ValueError (out-of-bounds settings too)."""
     loop = loop if loop is not None else IOLoop.current()
     with _FEEDS_LOCK:
         feed = _FEEDS.get(loop)
         if feed is None:
-            feed = _FEEDS[loop] = SharedFeed(loop=loop)
+            feed = _FEEDS[loop] = SharedFeed(model=BrownianMotion(**settings), loop=loop)
             feed.start()
+    made = {name: getattr(feed.model, name) for name in settings}
+    if made != settings:
+        raise ValueError(f"the shared feed was made with {made}, not {settings}")
     return feed

@@ -113,3 +113,20 @@ def test_viewers_that_are_caught_up_share_one_encoded_update(served_shared, monk
     finally:
         for client in clients:
             client.close()
+
+
+def test_the_command_line_sets_the_in_process_feed(start_process):
+    from ..conftest import PYTHON
+
+    base = start_process(lambda port: [PYTHON, "-m", "brownian_panel", "--port", str(port),
+                                       "--shared", "--period", "50", "--batch", "7",
+                                       "--window", "700"])
+    with LiveClient(f"{base}/brownian") as client:
+        ends = set()
+        for _ in range(5):
+            wait_until(lambda: client.points and _path(client)[0][-1] not in ends, timeout=10)
+            x, _y = _path(client)
+            ends.add(x[-1])
+            assert x[-1] % 7 == 0, x[-1]  # every update draws 7 steps
+            assert len(x) <= 700
+        wait_until(lambda: client.points == 700, timeout=10)

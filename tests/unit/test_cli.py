@@ -50,3 +50,26 @@ def test_shared_reaches_the_app_script():
     args = panel_serve_args(["--shared"])
     assert args[-2:] == ["--args", "--shared"]
     assert app_parameters(["--shared"]) == {"shared": True}
+
+
+def test_the_in_process_shared_feed_takes_its_settings():
+    args = panel_serve_args(["--shared", "--period", "100", "--batch", "5", "--window", "500",
+                             "--seed", "7"])
+    script_args = args[args.index("--args") + 1:]
+    assert script_args == ["--shared", "--period", "100", "--batch", "5", "--window", "500",
+                           "--seed", "7"]
+    assert app_parameters(script_args) == {"shared": True, "period": 100, "batch": 5,
+                                           "window": 500, "seed": 7}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--period", "100"], "only with --shared"),
+    (["--shared", "--redis-url", "redis://127.0.0.1:1/0", "--batch", "5"], "produce"),
+    (["--shared", "--period", "0"], "period"),
+    (["--shared", "--window", "-3"], "window"),
+])
+def test_feed_settings_out_of_place_or_bounds_are_refused(argv, message, capsys):
+    for parse in (panel_serve_args, app_parameters):
+        with pytest.raises(SystemExit):
+            parse(argv)
+        assert message in capsys.readouterr().err

@@ -114,3 +114,31 @@ def test_unsubscribed_readers_are_not_told():
     feed.unsubscribe(reader)
     feed.tick()
     assert reader.offers == 1 and feed.subscribers == 0
+
+
+def test_feed_for_makes_one_feed_per_loop_with_its_settings():
+    import pytest
+    from tornado.ioloop import IOLoop
+
+    from brownian_panel.shared import feed_for
+
+    loop = IOLoop(make_current=False)
+    try:
+        feed = feed_for(loop, period=100, batch=5, window=500, seed=7)
+        assert (feed.model.period, feed.model.batch, feed.model.window, feed.window,
+                feed.model.seed) == (100, 5, 500, 500, 7)
+        assert feed_for(loop, period=100, batch=5) is feed
+        assert feed_for(loop) is feed
+        with pytest.raises(ValueError, match="made with"):
+            feed_for(loop, batch=6)
+        other = IOLoop(make_current=False)
+        try:
+            with pytest.raises(ValueError):
+                feed_for(other, period=0)  # out of bounds: no feed made
+            assert feed_for(other) is not feed
+        finally:
+            feed_for(other).stop()
+            other.close()
+    finally:
+        feed.stop()
+        loop.close()
