@@ -206,6 +206,7 @@ class RedisFeed(SharedFeed):
         self._last_id: bytes | None = None
         self._threads: list[threading.Thread] = []
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="brownian-controls")
+        self._sender_client = None  # the sender thread's connection, made when first needed
         self._status_callbacks: list[Callable[[bool], None]] = []
         self.interrupted = True
         self._version = -1
@@ -358,16 +359,20 @@ class RedisFeed(SharedFeed):
         with self._lock:
             self._in_flight += 1
 
-        def send() -> None:
+        def send() -> None:  # on the one sender thread
             try:
-                client = _connect(self.url)
+                if self._sender_client is None:
+                    self._sender_client = _connect(self.url)
+                client = self._sender_client
                 client.eval(SET_CONTROLS, 2, CONTROLS, CHANNEL, *fields)
             except Exception as error:
                 log.warning("control not applied: %s", error)
                 if on_error is not None:
                     loop.add_callback(on_error, f"Not applied: the shared feed is unreachable "
                                                 f"({type(error).__name__}).")
-                client = None
+                if self._sender_client is not None:
+                    self._sender_client.close()
+                client = self._sender_client = None  # connect afresh for the next control
             finally:
                 with self._lock:
                     self._in_flight -= 1
