@@ -62,9 +62,11 @@ def close_when_silent(document: Document, timeout_s: float) -> int:
     count = 0
     for websocket in session_websockets(document):
         connection = getattr(websocket, "ws_connection", None)
-        if timeout_s <= 0 or not hasattr(connection, "write_ping"):
+        if timeout_s <= 0 or not hasattr(connection, "_received_pong"):
             continue
-        asyncio.ensure_future(_close_when_silent(connection, timeout_s))
+        # The handler keeps the task (asyncio holds only a weak reference to it).
+        websocket._close_when_silent = asyncio.ensure_future(
+            _close_when_silent(connection, timeout_s))
         count += 1
     return count
 
@@ -82,7 +84,7 @@ async def _close_when_silent(connection: Any, timeout_s: float) -> None:
             return
         quiet = _seconds_since_client_sent(connection)
         heard = quiet is not None and quiet < time.monotonic() - pinged
-        if not (getattr(connection, "_received_pong", True) or heard):
+        if not (connection._received_pong or heard):
             log.info("closing a WebSocket whose client sent nothing for %.1f s", timeout_s)
             connection.close(reason="ping timed out")
             return
