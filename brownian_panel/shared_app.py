@@ -18,6 +18,7 @@ import param
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource, CustomJS
 from panel.viewable import Viewer
+from tornado.ioloop import IOLoop
 
 from .app import TITLE, pause_label
 from .bokeh_repair import make_patch_curdoc_exception_safe
@@ -26,6 +27,7 @@ from .owned_source import refuse_client_writes
 from .ping import PingPong
 from .plot import path_figure
 from .shared import SharedFeed, feed_for
+from .throttle import Throttle, answer_at_once
 from .transport import close_when_silent, disable_nagle
 from .wire import (
     JSON_LIMIT,
@@ -52,6 +54,9 @@ setTimeout(retry, 50);
 
 #: The id of every viewer's path source.
 SOURCE_ID = "brownian-shared-path"
+
+#: While the variance slider is dragged, a control is sent at most this often (seconds).
+CONTROL_INTERVAL_S = 0.05
 
 
 class SharedApp(Viewer):
@@ -88,7 +93,11 @@ class SharedApp(Viewer):
         self.feed_status = pn.pane.Alert(
             "The shared feed is interrupted: waiting for it to come back…", alert_type="danger",
             visible=self.feed.interrupted, name="feed-status")
-        self.variance.param.watch(self._on_slider, "value")
+        # A change is sent at once, a drag at most every CONTROL_INTERVAL_S (newest value).
+        answer_at_once(self.variance)
+        self._send_variance = Throttle(CONTROL_INTERVAL_S, self._apply_variance,
+                                       self._call_later)
+        self.variance.param.watch(lambda event: self._send_variance(event.new), "value")
         self.reset_button.on_click(lambda event: self.feed.reset(on_error=self._not_applied))
         self.pause_button.on_click(lambda event: self.feed.control(
             paused=not model.paused, on_error=self._not_applied))
@@ -163,19 +172,25 @@ class SharedApp(Viewer):
 
     # -- the controls -----------------------------------------------------------------------
 
-    def _on_slider(self, event: param.parameterized.Event) -> None:
+    def _apply_variance(self, value: float) -> None:
         model = self.feed.model
-        if event.new == model.variance:
+        if value == model.variance:
             return
         try:
-            self.feed.control(variance=event.new, on_error=self._not_applied)
+            self.feed.control(variance=value, on_error=self._not_applied)
         except ValueError as error:
-            log.warning("variance %r refused: %s", event.new, error)
-            self.refused.param.update(object=f"Variance {event.new!r} refused: {error}",
+            log.warning("variance %r refused: %s", value, error)
+            self.refused.param.update(object=f"Variance {value!r} refused: {error}",
                                       visible=True)
             self.variance.value = model.variance
             return
         self.refused.visible = False
+
+    def _call_later(self, delay_s: float, callback) -> None:
+        if self._doc is not None:
+            self._doc.add_timeout_callback(callback, max(1, round(1000 * delay_s)))
+        else:
+            IOLoop.current().call_later(delay_s, callback)
 
     def _not_applied(self, message: str) -> None:
         """A control the feed could not apply (its producer unreachable): say so here, show

@@ -82,6 +82,30 @@ def test_a_bad_value_from_one_viewer_is_refused_and_reaches_no_other(served_shar
         wait_until(lambda: _path(second)[0][-1] > before + 100, timeout=10)  # still streaming
 
 
+def test_a_slider_drag_sends_few_controls_and_its_last_value(served_shared):
+    import time
+
+    with LiveClient(served_shared.url) as first, LiveClient(served_shared.url) as second:
+        feed = served_shared.app().feed
+        wait_until(lambda: first.points > 0 and second.points > 0, timeout=20)
+        changes = []
+        served_shared.on_server_loop(lambda: feed.model.param.watch(
+            lambda event: changes.append(event.new), "variance"))
+        slider = _model(first, Slider, title="Variance")
+        values = [round(0.1 * step, 1) for step in range(1, 21)]
+        started = time.monotonic()
+        for value in values:  # a drag: a value every 10 ms
+            first.set_property(slider, "value", value)
+            time.sleep(0.01)
+        dragged = time.monotonic() - started
+        wait_until(lambda: feed.model.variance == values[-1], timeout=10)
+        wait_until(lambda: _model(second, Slider, title="Variance").value == values[-1],
+                   timeout=10)
+        # The first at once, then at most one every 50 ms: not one control per value.
+        assert 1 <= len(changes) <= dragged / 0.05 + 3, (changes, dragged)
+        assert changes[-1] == values[-1]
+
+
 def _click(client: LiveClient, label: str):
     from bokeh.events import ButtonClick
 
