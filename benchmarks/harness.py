@@ -223,6 +223,11 @@ class LoadClient:
                     return fragment
 
                 socket_.read_message = counting_read
+                # Browsers send without Nagle's algorithm; Tornado's client does not by default,
+                # so a small message (a control) could wait ~40 ms for an ACK.
+                stream = getattr(getattr(socket_, "protocol", None), "stream", None)
+                if stream is not None:
+                    stream.set_nodelay(True)
                 self.session.document.callbacks.send_event(DocumentReady())
             finally:
                 ready.set()

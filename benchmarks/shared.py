@@ -35,6 +35,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from brownian_panel.cli import CHECK_UNUSED_SESSIONS_MS, UNUSED_SESSION_LIFETIME_MS
 from brownian_panel.redis_feed import STREAM
 
 from . import components
@@ -176,8 +177,6 @@ def through_nginx(viewers: int, seconds: float, control_trials: int = 20,
                   backends: int = 2) -> dict:
     """A producer, ``backends`` panel processes and nginx: latency, control propagation, Redis
     restart."""
-    import redis as redis_py
-
     redis = components.RedisServer()
     redis.start()
     processes = [components.start_producer(redis.url, period=PERIOD_MS, batch=1)]
@@ -201,10 +200,7 @@ def through_nginx(viewers: int, seconds: float, control_trials: int = 20,
         pids.update(nginx=processes[-1].pid, producer=processes[0].pid,
                     redis=redis.process.pid)
         measured, reports = _load(SimpleNamespace(url=url), viewers, seconds, pids, steps=True)
-        produced = {}
-        for _entry_id, fields in redis_py.Redis.from_url(redis.url).xrange(STREAM,
-                                                                            count=100_000):
-            produced[int(fields[b"first"])] = float(fields[b"t"])
+        produced = _produced(redis.url)
         arrivals = [(produced[int(step)], applied, read) for report in reports
                     for step, applied, read in report["arrival_steps"] if int(step) in produced]
         delivered = sum(r["delivered"] for r in reports)
@@ -218,6 +214,15 @@ def through_nginx(viewers: int, seconds: float, control_trials: int = 20,
             "cpu_percent": {name: round(100 * cpu / measured["wall"], 1)
                             for name, cpu in measured["cpu"].items()},
         }
+        _settle()
+        raw_arrivals = _raw_load(url.replace("http://", "ws://") + "/ws", viewers, seconds)
+        produced = _produced(redis.url)
+        result["raw_viewers_latency_ms"] = _percentiles([
+            1000 * (read - produced[int(step)]) for step, read in raw_arrivals
+            if int(step) in produced])
+        result["raw_viewers_delivered_over_due"] = round(
+            len(raw_arrivals) / (viewers * seconds * 10), 3)
+        _settle()
         result["control_ms"] = _control_latency(url, control_trials)
         result["redis_restart_s"] = _redis_restart(url, redis)
         return result
@@ -225,6 +230,39 @@ def through_nginx(viewers: int, seconds: float, control_trials: int = 20,
         for process in reversed(processes):
             components.stop(process)
         redis.stop()
+
+
+def _produced(redis_url: str) -> dict[int, float]:
+    """The producer's clock (epoch s) for each entry's first step, from the Redis stream."""
+    import redis as redis_py
+
+    return {int(fields[b"first"]): float(fields[b"t"]) for _entry_id, fields
+            in redis_py.Redis.from_url(redis_url).xrange(STREAM, count=100_000)}
+
+
+def _settle() -> None:
+    """Wait until the sessions of a finished load are gone: destroyed after the unused-session
+    lifetime, then Panel's full gc.collect 5 s after the last (panel.io.document.GC_DEBOUNCE)
+    holds a backend's loop for 0.3-0.4 s once (seen as outliers when measured through)."""
+    time.sleep((UNUSED_SESSION_LIFETIME_MS + 2 * CHECK_UNUSED_SESSIONS_MS) / 1000 + 5 + 3)
+
+
+def _raw_load(ws_url: str, viewers: int, seconds: float, processes: int = 2) -> list:
+    """``viewers`` raw viewers (benchmarks.rawclient) in ``processes`` processes for
+    ``seconds``, once all are connected (a session costs its backend ~70 ms to make):
+    every (step, read time) they recorded."""
+    start = time.time() + 3.0 + 0.15 * viewers
+    workers = [subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.rawclient", ws_url, str(count), str(start),
+         str(seconds)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=components.REPO_ROOT)
+        for count in [viewers // processes + (i < viewers % processes)
+                      for i in range(processes)]]
+    arrivals = []
+    for worker in workers:
+        arrivals += json.loads(worker.communicate(timeout=120)[0].strip().splitlines()[-1])[
+            "arrival_steps"]
+    return arrivals
 
 
 def _percentiles(values: list[float]) -> dict:
