@@ -97,7 +97,8 @@ class SharedApp(Viewer):
         answer_at_once(self.variance)
         self._send_variance = Throttle(CONTROL_INTERVAL_S, self._apply_variance,
                                        self._call_later)
-        self.variance.param.watch(lambda event: self._send_variance(event.new), "value")
+        self._showing = False  # the slider is being set to the feed's value, not by the user
+        self.variance.param.watch(self._on_slider, "value")
         self.reset_button.on_click(lambda event: self.feed.reset(on_error=self._not_applied))
         self.pause_button.on_click(lambda event: self.feed.control(
             paused=not model.paused, on_error=self._not_applied))
@@ -172,6 +173,17 @@ class SharedApp(Viewer):
 
     # -- the controls -----------------------------------------------------------------------
 
+    def _on_slider(self, event: param.parameterized.Event) -> None:
+        if not self._showing:
+            self._send_variance(event.new)
+
+    def _show_variance(self, value: float) -> None:
+        self._showing = True
+        try:
+            self.variance.value = value
+        finally:
+            self._showing = False
+
     def _apply_variance(self, value: float) -> None:
         model = self.feed.model
         if value == model.variance:
@@ -182,7 +194,7 @@ class SharedApp(Viewer):
             log.warning("variance %r refused: %s", value, error)
             self.refused.param.update(object=f"Variance {value!r} refused: {error}",
                                       visible=True)
-            self.variance.value = model.variance
+            self._show_variance(model.variance)
             return
         self.refused.visible = False
 
@@ -214,7 +226,8 @@ class SharedApp(Viewer):
 
     def _show_controls(self) -> None:
         model = self.feed.model
-        self.variance.value = model.variance
+        if not self._send_variance.waiting:  # else this page's newer value is on its way
+            self._show_variance(model.variance)
         self.pause_button.label = pause_label(model.paused)
 
     def _attach(self, doc: Document) -> None:

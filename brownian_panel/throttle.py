@@ -31,6 +31,11 @@ class Throttle:
         self._waiting = False
         self._value: Any = None
 
+    @property
+    def waiting(self) -> bool:
+        """Whether a value waits to be applied."""
+        return self._waiting
+
     def __call__(self, value: Any) -> None:
         self._value = value
         if self._waiting:
