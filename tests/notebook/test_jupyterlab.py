@@ -158,7 +158,14 @@ def test_the_parameter_editors_slider_sets_variance_in_the_kernel(notebook):
     shown = title.inner_text()
     # The app's own editor, above, follows the same model.
     app_cell = notebook.locator(".jp-CodeCell", has_text="app = BrownianApp()")
-    wait_until(lambda: app_cell.locator(".bk-slider-title").first.inner_text() == shown)
+    app_title = app_cell.locator(".bk-slider-title").first
+    try:
+        wait_until(lambda: app_title.inner_text() == shown)
+    except AssertionError:
+        raise AssertionError(
+            f"the app's slider shows {app_title.inner_text()!r}, the editor {shown!r}, the "
+            f"kernel's variance is {notebook.kernel.value('app.model.variance')!r}; browser "
+            f"console errors and warnings: {notebook.console_problems[-10:]}") from None
 
 
 def test_pausing_from_python_stops_the_growth(notebook):
