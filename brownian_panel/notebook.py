@@ -30,6 +30,7 @@ releases the old app, so re-running never leaves an orphan periodic callback.
 
 from __future__ import annotations
 
+import collections
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -178,7 +179,10 @@ def release_on_rerun(release: Callable[[], None]) -> None:
 
 def handle_comm_messages_on_main_thread() -> bool:
     """Make every pyviz comm created from now on hand the messages it receives on another
-    thread (a kernel subshell's) to the main thread's event loop, in arrival order.
+    thread (a kernel subshell's) to the main thread's event loop, and handle all messages in
+    the order they arrived: one arriving on the main thread while earlier ones wait for the
+    loop is handled after them (handled at once, it overtook them: three quick slider moves in
+    JupyterLab ended on the second one's value).
 
     Call it on the kernel's main thread; it patches ``pyviz_comms.Comm._handle_msg`` once and
     returns whether the patch is in place (never outside IPython).
@@ -190,12 +194,28 @@ def handle_comm_messages_on_main_thread() -> bool:
         return False
     loop = IOLoop.current()
     handle = Comm._handle_msg
+    waiting: collections.deque[tuple[Comm, Any]] = collections.deque()
+    lock = threading.Lock()
+
+    def handle_waiting() -> None:  # on the main thread
+        while True:
+            with lock:
+                if not waiting:
+                    return
+                comm, message = waiting.popleft()
+            handle(comm, message)
 
     def handle_on_main_thread(comm: Comm, message: Any) -> None:
-        if threading.current_thread() is main:
-            handle(comm, message)
+        with lock:
+            queue = threading.current_thread() is not main or bool(waiting)
+            if queue:
+                waiting.append((comm, message))
+        if threading.current_thread() is not main:
+            loop.add_callback(handle_waiting)
+        elif queue:
+            handle_waiting()  # the earlier messages first, then this one
         else:
-            loop.add_callback(handle, comm, message)
+            handle(comm, message)
 
     handle_on_main_thread.on_main_thread = True
     Comm._handle_msg = handle_on_main_thread
