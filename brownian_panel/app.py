@@ -83,7 +83,7 @@ class BrownianApp(Viewer):
         self.export_token: str | None = None
         self.download = pn.pane.HTML(self._download_html(session_doc), margin=(5, 10))
         self.stream.add_listener(self._on_update)
-        self.editor = model_editor(model)
+        self.editor = model_editor(model, notebook_view_ready=False)
         self.ping = PingPong()
         self.reset_button = pn.widgets.Button(label="Reset", color="warning")
         self.pause_button = pn.widgets.Button(label=pause_label(model.paused), color="primary")

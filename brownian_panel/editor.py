@@ -14,6 +14,8 @@ import logging
 import panel as pn
 import param
 
+from .notebook import ViewReady
+
 log = logging.getLogger(__name__)
 
 
@@ -67,8 +69,14 @@ EDITOR_WIDGETS = {
 }
 
 
-def model_editor(model: param.Parameterized, **params) -> pn.Param:
+def model_editor(model: param.Parameterized, notebook_view_ready: bool = True, **params
+                 ) -> pn.Param:
     """The parameter editor pane of ``model``: variance slider, period, batch, window, seed,
-    paths."""
+    paths. Outside a server session (a notebook) it carries a ``notebook.ViewReady`` unless
+    ``notebook_view_ready`` is False (for a layout that has its own)."""
     params.setdefault("show_name", False)
-    return pn.Param(model, parameters=list(EDITOR_WIDGETS), widgets=EDITOR_WIDGETS, **params)
+    editor = pn.Param(model, parameters=list(EDITOR_WIDGETS), widgets=EDITOR_WIDGETS, **params)
+    doc = pn.state.curdoc
+    if notebook_view_ready and (doc is None or doc.session_context is None):
+        editor.layout.append(ViewReady())
+    return editor

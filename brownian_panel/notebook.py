@@ -24,6 +24,22 @@ pushed its reply while the main thread pushed an update, their comm frames inter
 browser dropped the update ("s is not iterable"). ``handle_comm_messages_on_main_thread`` hands
 each message over to the main thread's event loop, in order, as before subshells.
 
+``ViewReady`` also patches Panel's browser side of notebook views (its ``CommManager``, Panel
+1.9) where it goes wrong:
+- it sends the kernel every change of the view's document, also those it has just applied from
+  the kernel (Bokeh marks them ``sync: false``; its server connection never sends them back).
+  The echo of a value the kernel has moved on from is taken for a new change: three quick moves
+  of the editor's slider, echoed by the app's slider, ended with the kernel and the editor on
+  the second value and the app on the third. The page now drops those events;
+- each kernel message comes as three comm frames, and frames that arrive before the view is
+  indexed are dropped: a view indexed between the frames of one message read every later
+  message off by one frame ("s is not iterable" at each, the path frozen). The page now skips
+  frames until a header and starts anew at each header.
+And a view is built from the snapshot taken when its cell ran, so what the kernel changed
+before the view was built (``Run All``: the cell setting the variance runs before the browser
+has built the app above it) or since (a reload) was missing: on each ``ViewReady`` report the
+kernel sends the view its widgets' current state (``resend_widget_state``).
+
 ``release_on_rerun`` ties an app to the notebook cell that built it: running that cell again
 releases the old app, so re-running never leaves an orphan periodic callback.
 """
@@ -38,7 +54,8 @@ from typing import Any
 import numpy as np
 import panel as pn
 from bokeh.document import Document
-from bokeh.models import ColumnDataSource
+from bokeh.document.events import ModelChangedEvent
+from bokeh.models import ColumnDataSource, Widget
 from panel.custom import JSComponent
 from panel.io.notebook import push
 from pyviz_comms import Comm
@@ -124,17 +141,88 @@ class NotebookLink:
         return comm if comm is not None and _connection(comm) is not None else None
 
 
+#: The widget properties the kernel changes while an app runs (not layout or styling).
+LIVE_WIDGET_PROPERTIES = ("value", "label", "text", "title", "visible", "disabled", "button_type")
+
+
+def resend_widget_state(doc: Document) -> None:
+    """Send the browser's view of ``doc`` the live properties (``LIVE_WIDGET_PROPERTIES``) of
+    every widget as they are now, so a view built from an older snapshot catches up."""
+    comm = view_comm(doc)
+    if comm is None or _connection(comm) is None:
+        return
+    held = doc.callbacks.hold_value
+    if held is None:
+        doc.hold("combine")
+    for model in list(doc.models):
+        if not isinstance(model, Widget):
+            continue
+        for name, value in model.properties_with_values(include_defaults=False).items():
+            if name in LIVE_WIDGET_PROPERTIES:
+                doc.callbacks.trigger_on_change(ModelChangedEvent(doc, model, name, value))
+    push(doc, comm)
+    if held is None:
+        doc.unhold()
+
+
 class ViewReady(JSComponent):
-    """Invisible; its browser side reports each time the view holding it has been built."""
+    """Invisible; its browser side reports each time the notebook view holding it has been built.
+
+    On the report the kernel sends the view its widgets' current state (``resend_widget_state``),
+    then calls ``on_ready``. Rendering it also patches, once per page, the class of the
+    ``CommManager`` (the root Panel adds to each notebook view's document) so that no view sends
+    the kernel back the changes the kernel made, and none reads messages off by a frame (see the
+    module's doc).
+    """
 
     _esm = """
-    export function render({ model }) {
+    const COMM_MANAGER = "panel.models.comm_manager.CommManager"
+
+    function isHeader(frame) {  // Bokeh's message header: {"msgid": ..., "msgtype": ...}
+      return /^\\{\\s*"msgid"\\s*:/.test(frame.slice(0, 20))
+    }
+
+    function patchCommManager(manager) {
+      const sendChange = manager._document_changed
+      manager._document_changed = function (event) {
+        if (event.sync !== false) {  // false: applied from the kernel, which has it already
+          sendChange.call(this, event)
+        }
+      }
+      // Each kernel message comes as three frames (header, metadata, content). A view that
+      // was indexed while one arrived got only its last frames, and read every message after
+      // it off by one frame: skip frames until a header, start anew at a header.
+      const handleFrame = manager.msg_handler
+      manager.msg_handler = function (msg) {
+        const frame = msg.content?.data
+        const receiver = this._receiver
+        if (receiver != null && typeof frame === "string" && frame.length > 0) {
+          const awaitsHeader = receiver._current_consumer === receiver._HEADER
+          if (awaitsHeader && !isHeader(frame)) {
+            return
+          }
+          if (!awaitsHeader && isHeader(frame)) {
+            this._receiver = new receiver.constructor()
+          }
+        }
+        return handleFrame.call(this, msg)
+      }
+    }
+
+    export function render({ model, view }) {
+      for (const root of view.model.document.roots()) {
+        const manager = Object.getPrototypeOf(root)
+        if (root.constructor.__qualified__ === COMM_MANAGER && !manager._brownian_patched) {
+          patchCommManager(manager)
+          manager._brownian_patched = true
+        }
+      }
       // After the current build: by then the view's root is indexed and takes messages.
-      setTimeout(() => model.send_msg({ ready: true }), 0);
+      setTimeout(() => model.send_msg({ ready: true }), 0)
     }
     """
 
-    def __init__(self, on_ready: Callable[[], None], **params):
+    def __init__(self, on_ready: Callable[[], None] | None = None, **params):
         params.setdefault("height", 0)
         params.setdefault("width", 0)
         params.setdefault("margin", 0)
@@ -142,7 +230,12 @@ class ViewReady(JSComponent):
         self._on_ready = on_ready
 
     def _handle_msg(self, data: object) -> None:
-        if data == {"ready": True}:
+        if data != {"ready": True}:
+            return
+        doc = pn.state.curdoc  # Panel sets it to the document of the view that sent this
+        if doc is not None:
+            resend_widget_state(doc)
+        if self._on_ready is not None:
             self._on_ready()
 
 
@@ -220,3 +313,4 @@ def handle_comm_messages_on_main_thread() -> bool:
     handle_on_main_thread.on_main_thread = True
     Comm._handle_msg = handle_on_main_thread
     return True
+

@@ -35,6 +35,46 @@ BROWSER_X = """() => {
 }"""
 
 
+#: Calls ``(manager, document) => ...`` with the Panel comm manager of the live plot's view.
+WITH_PLOT_MANAGER = """(call) => {
+    for (const doc of Bokeh.documents) {
+        if (doc.get_model_by_name('path') === null) continue;
+        const manager = doc.roots().find((root) => root._receiver !== undefined);
+        return call(manager, doc);
+    }
+    return null;
+}"""
+
+#: Records what the plot's view sends the kernel: each event's model id, attribute and value.
+RECORD_SENT = f"""() => ({WITH_PLOT_MANAGER})((manager) => {{
+    window.sentToKernel = [];
+    const comm = manager._client_comm;
+    const send = comm.send.bind(comm);
+    comm.send = (message, metadata, buffers) => {{
+        for (const event of message.content.events ?? []) {{
+            window.sentToKernel.push([event.model?.id, event.attr, event.new]);
+        }}
+        return send(message, metadata, buffers);
+    }};
+    return true;
+}})"""
+
+#: Hands the plot's view one frame of a kernel message, as the page gets it over the comm,
+#: between two messages.
+FEED_FRAME = f"""(frame) => ({WITH_PLOT_MANAGER})((manager) => new Promise((resolve) => {{
+    const feed = () => {{
+        const receiver = manager._receiver;
+        if (receiver._current_consumer !== receiver._HEADER) {{
+            setTimeout(feed, 0);  // the frames of a message are arriving
+            return;
+        }}
+        manager.msg_handler({{content: {{data: frame}}, metadata: {{}}, buffers: []}});
+        resolve(true);
+    }};
+    feed();
+}}))"""
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab serving a copy of the notebook; kernels shut down and server stopped after."""
@@ -127,6 +167,21 @@ def test_the_plot_renders_with_no_request_leaving_the_machine(lab, notebook):
           f"{notebook.ready_in:.1f} s")
 
 
+def test_after_run_all_the_controls_show_what_the_kernel_set(notebook):
+    # "app.model.variance = 0.25" runs before the browser has built the app's view.
+    variance = notebook.kernel.value("app.model.variance")
+    assert variance == 0.25
+    for cell_text in ("app = BrownianApp()", "model_editor(app.model)"):
+        title = notebook.locator(".jp-CodeCell", has_text=cell_text).locator(
+            ".jp-OutputArea .bk-slider-title").first
+        try:
+            wait_until(lambda title=title: title.inner_text() == "Variance: 0.3",  # 0.25 rounded
+                       timeout=10)
+        except AssertionError:
+            raise AssertionError(f"the slider of the cell {cell_text!r} shows "
+                                 f"{title.inner_text()!r}, the kernel's variance is 0.25") from None
+
+
 def test_the_line_grows(notebook):
     notebook.kernel.run("app.model.paused = False")
     before = len(browser_path(notebook)["x"])
@@ -166,6 +221,37 @@ def test_the_parameter_editors_slider_sets_variance_in_the_kernel(notebook):
             f"the app's slider shows {app_title.inner_text()!r}, the editor {shown!r}, the "
             f"kernel's variance is {notebook.kernel.value('app.model.variance')!r}; browser "
             f"console errors and warnings: {notebook.console_problems[-10:]}") from None
+
+
+def test_the_page_does_not_send_back_what_the_kernel_sets(notebook):
+    assert notebook.evaluate(RECORD_SENT)
+    app_cell = notebook.locator(".jp-CodeCell", has_text="app = BrownianApp()")
+    app_title = app_cell.locator(".bk-slider-title").first
+    value = 1.7 if notebook.kernel.value("app.model.variance") != 1.7 else 1.3
+    notebook.kernel.run(f"app.model.variance = {value}")
+    wait_until(lambda: app_title.inner_text() == f"Variance: {value}", timeout=10)
+    time.sleep(1.0)  # the page sends its changes within 50 ms
+    sent = notebook.evaluate("() => window.sentToKernel")
+    assert [event for event in sent if event[1] in ("value", "value_throttled")] == []
+    assert notebook.kernel.value("app.model.variance") == value
+
+
+@pytest.mark.parametrize("frame", ['{"use_buffers": true}',
+                                   '{"msgid": "lost", "msgtype": "PATCH-DOC"}'],
+                         ids=["a message's first frame lost", "a message's last frames lost"])
+def test_the_view_keeps_streaming_after_a_lost_frame(notebook, frame):
+    # A view indexed while a message's frames arrive gets only the last ones: the page must not
+    # read every later message off by one frame.
+    notebook.kernel.run("app.model.param.update(period=100, paused=False)")
+    assert notebook.evaluate(FEED_FRAME, frame)
+    before = len(browser_path(notebook)["x"])
+    try:
+        wait_until(lambda: len(browser_path(notebook)["x"]) >= before + 4, timeout=10)
+    except AssertionError:
+        raise AssertionError(f"the page's path stays at {before} points; browser console "
+                             f"errors and warnings: {notebook.console_problems[-3:]}") from None
+    kernel, shown = settle_paused(notebook)
+    assert shown["x"] == kernel["x"]
 
 
 def test_pausing_from_python_stops_the_growth(notebook):

@@ -103,3 +103,14 @@ def test_outside_ipython_comm_handling_is_left_alone():
     original = Comm._handle_msg
     assert not handle_comm_messages_on_main_thread()
     assert Comm._handle_msg is original
+
+
+def test_the_editor_carries_a_view_ready_outside_a_server_session_unless_told_not_to():
+    from brownian_panel import BrownianMotion
+    from brownian_panel.editor import model_editor
+    from brownian_panel.notebook import ViewReady
+
+    model = BrownianMotion()
+    assert sum(isinstance(item, ViewReady) for item in model_editor(model).layout) == 1
+    assert not any(isinstance(item, ViewReady)
+                   for item in model_editor(model, notebook_view_ready=False).layout)
