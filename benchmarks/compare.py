@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 from pathlib import Path
 
-from .harness import VARIANTS, measure_streaming, running
+from .harness import VARIANTS, in_checkout, measure_streaming, running
+from .machine import machine
 
 HERE = Path(__file__).resolve().parent.parent
 
@@ -27,25 +27,12 @@ HERE = Path(__file__).resolve().parent.parent
 def run(against: Path, sessions: int, period: int, seconds: float, rounds: int) -> dict:
     trees = {"this": HERE, "against": against.resolve()}
     results: dict[str, list[dict]] = {name: [] for name in [*trees, "plain_bokeh"]}
-    saved_cwd, saved_path = os.getcwd(), os.environ.get("PYTHONPATH")
-    try:
-        for _ in range(rounds):
-            for name, tree in trees.items():
-                os.chdir(tree)
-                os.environ["PYTHONPATH"] = str(tree)
-                with running(VARIANTS["brownian_panel"]) as server:
-                    results[name].append(measure_streaming(server, sessions, period, seconds))
-            os.chdir(saved_cwd)
-            os.environ.pop("PYTHONPATH", None)
-            with running(VARIANTS["plain_bokeh"]) as server:
-                results["plain_bokeh"].append(measure_streaming(server, sessions, period,
-                                                                seconds))
-    finally:
-        os.chdir(saved_cwd)
-        if saved_path is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = saved_path
+    for _ in range(rounds):
+        for name, tree in trees.items():
+            with in_checkout(tree), running(VARIANTS["brownian_panel"]) as server:
+                results[name].append(measure_streaming(server, sessions, period, seconds))
+        with running(VARIANTS["plain_bokeh"]) as server:
+            results["plain_bokeh"].append(measure_streaming(server, sessions, period, seconds))
     summary = {}
     for name, measured in results.items():
         cpu = [m["cpu_ms_per_session_update"] for m in measured]
@@ -59,8 +46,7 @@ def run(against: Path, sessions: int, period: int, seconds: float, rounds: int) 
     summary["ratios"] = {"this_over_against": round(this / summary["against"]["median"], 2),
                          "plain_bokeh_over_this": round(summary["plain_bokeh"]["median"] / this,
                                                         2)}
-    summary["machine"] = {"cores": os.cpu_count(), "ram_gib": round(
-        os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
+    summary["machine"] = machine()
     return summary
 
 

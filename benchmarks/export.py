@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 import tracemalloc
 
@@ -22,6 +21,8 @@ from brownian_panel.ensemble import EnsembleHistory
 from brownian_panel.export import Export
 from brownian_panel.history import History
 from brownian_panel.model import BrownianMotion
+
+from .machine import machine
 
 
 def run(points: int, paths: int = 1, seed: int = 0) -> dict:
@@ -64,8 +65,7 @@ def run(points: int, paths: int = 1, seed: int = 0) -> dict:
         "largest_chunk_mb": round(largest / 1e6, 2),
         "peak_traced_mb": round(peak / 1e6, 1), "history_mb": round(held / 1e6, 1),
         "peak_over_history": round(peak / held, 4),
-        "machine": {"cores": os.cpu_count(), "ram_gib": round(
-            os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)},
+        "machine": machine(),
     }
 
 

@@ -120,6 +120,23 @@ def _port_open(port: int) -> bool:
 
 
 @contextlib.contextmanager
+def in_checkout(tree: Path) -> Iterator[None]:
+    """Inside, ``tree`` is the working directory and PYTHONPATH, so servers started there run
+    the app and package of that checkout; both are restored after."""
+    saved_cwd, saved_path = os.getcwd(), os.environ.get("PYTHONPATH")
+    os.chdir(tree)
+    os.environ["PYTHONPATH"] = str(tree)
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        if saved_path is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved_path
+
+
+@contextlib.contextmanager
 def running(variant: Variant, first_page: bool = False, timeout: float = 60.0
             ) -> Iterator[Server]:
     """The variant's server on a free loopback port; always stopped.

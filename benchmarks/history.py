@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 
 import numpy as np
 
 from brownian_panel.history import History
+
+from .machine import machine
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -138,9 +139,7 @@ def run(points: int, pixels: int, views: int, seed: int = 0) -> dict:
         history.view(start, stop, pixels)
         warm["random_ranges"].append(time.perf_counter() - began)
     result = {
-        "machine": {"cpus": os.cpu_count(),
-                    "ram_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-                                     / 2**30, 1)},
+        "machine": machine(),
         "points": points, "pixels": pixels,
         "append_batch_1000": _percentiles(appends),
         "append_single_us_per_point": single_us,

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,16 @@ from brownian_panel.cli import CHECK_UNUSED_SESSIONS_MS, UNUSED_SESSION_LIFETIME
 from brownian_panel.redis_feed import STREAM
 
 from . import components
-from .harness import VARIANTS, LoadClient, Variant, running, start_load, tree_cpu_seconds
+from .harness import (
+    VARIANTS,
+    LoadClient,
+    Variant,
+    in_checkout,
+    running,
+    start_load,
+    tree_cpu_seconds,
+)
+from .machine import machine
 
 PERIOD_MS = 100
 
@@ -55,11 +63,6 @@ def _shared_variant(tree: Path) -> Variant:
 
 
 SHARED = _shared_variant(HERE)
-
-
-def _machine() -> dict:
-    return {"cores": os.cpu_count(), "ram_gib": round(
-        os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
 
 
 def _load(server, viewers: int, seconds: float, pids: dict[str, int], steps: bool = False
@@ -124,24 +127,13 @@ def shared_against(against: Path, viewers: int, seconds: float, rounds: int) -> 
     round: CPU per viewer-update."""
     trees = {"this": HERE, "against": against.resolve()}
     results: dict[str, list[float]] = {name: [] for name in trees}
-    saved_cwd, saved_path = os.getcwd(), os.environ.get("PYTHONPATH")
-    try:
-        for _ in range(rounds):
-            for name, tree in trees.items():
-                os.chdir(tree)
-                os.environ["PYTHONPATH"] = str(tree)
-                with running(_shared_variant(tree)) as server:
-                    measured, reports = _load(server, viewers, seconds,
-                                              {"server": server.process.pid})
-                delivered = sum(r["delivered"] for r in reports)
-                results[name].append(round(1000 * measured["cpu"]["server"]
-                                           / max(delivered, 1), 3))
-    finally:
-        os.chdir(saved_cwd)
-        if saved_path is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = saved_path
+    for _ in range(rounds):
+        for name, tree in trees.items():
+            with in_checkout(tree), running(_shared_variant(tree)) as server:
+                measured, reports = _load(server, viewers, seconds,
+                                          {"server": server.process.pid})
+            delivered = sum(r["delivered"] for r in reports)
+            results[name].append(round(1000 * measured["cpu"]["server"] / max(delivered, 1), 3))
     medians = {name: statistics.median(runs) for name, runs in results.items()}
     return {"viewers": viewers, "cpu_ms_per_viewer_update": results, "medians": medians,
             "this_over_against": round(medians["this"] / medians["against"], 2)}
@@ -357,22 +349,22 @@ def main() -> None:
                              "(--viewers: one count)")
     options = parser.parse_args()
     if options.through_nginx:
-        print(json.dumps({"machine": _machine(), "through_redis_and_nginx": [
+        print(json.dumps({"machine": machine(), "through_redis_and_nginx": [
             through_nginx(int(options.viewers.split(",")[-1]), options.seconds,
                           backends=int(count)) for count in options.through_nginx.split(",")]},
             indent=1))
         return
     if options.against:
-        print(json.dumps({"machine": _machine(), "against": [
+        print(json.dumps({"machine": machine(), "against": [
             shared_against(options.against, int(count), options.seconds, options.rounds)
             for count in options.viewers.split(",")]}, indent=1))
         return
     if options.overload:
-        print(json.dumps({"machine": _machine(), "overload": [
+        print(json.dumps({"machine": machine(), "overload": [
             overload(int(count), options.seconds) for count in options.overload.split(",")]},
             indent=1))
         return
-    result = {"machine": _machine(), "cpu": [
+    result = {"machine": machine(), "cpu": [
         cpu_side_by_side(int(count), options.seconds, options.rounds)
         for count in options.viewers.split(",")]}
     result["through_redis_and_nginx"] = through_nginx(100, options.seconds)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
 
@@ -33,6 +32,7 @@ from brownian_panel.app import BrownianApp
 from brownian_panel.history_view import HistoryView
 
 from .harness import CHROMIUM, CHROMIUM_FLAGS, free_port
+from .machine import machine
 
 _WATCH = """() => {
   const doc = Bokeh.documents[0];
@@ -125,9 +125,7 @@ def run(points: int, trials: int, heap_minutes: float) -> dict:
     clock = _ServerClock()
     apps: list[BrownianApp] = []
     server, url = _serve(apps)
-    result: dict = {"machine": {"cores": os.cpu_count(), "ram_gib": round(
-        os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)},
-        "points": points}
+    result: dict = {"machine": machine(), "points": points}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(

@@ -313,4 +313,3 @@ def handle_comm_messages_on_main_thread() -> bool:
     handle_on_main_thread.on_main_thread = True
     Comm._handle_msg = handle_on_main_thread
     return True
-

@@ -45,7 +45,7 @@ def test_history_benchmark_runs_and_reports_each_figure():
     from benchmarks.history import run
 
     result = run(points=300_000, pixels=200, views=5)
-    assert result["points"] == 300_000 and result["machine"]["cpus"] >= 1
+    assert result["points"] == 300_000 and result["machine"]["cores"] >= 1
     assert 1.0 < result["memory_per_raw_byte"] < 1.2
     for figure in (result["append_batch_1000"], result["view_whole"]["ours"],
                    result["view_whole"]["numpy_scan"], result["zoom_handler"]):

@@ -140,6 +140,16 @@ def kernel_path(page) -> dict:
     return page.kernel.value("dict(zip('xy', (column.tolist() for column in app.stream.path())))")
 
 
+def wait_growing(page, points: int = 4) -> None:
+    """Wait until the page's path has grown by ``points``; say what the console said if not."""
+    before = len(browser_path(page)["x"])
+    try:
+        wait_until(lambda: len(browser_path(page)["x"]) >= before + points, timeout=10)
+    except AssertionError:
+        raise AssertionError(f"the page's path stays at {before} points; browser console "
+                             f"errors and warnings: {page.console_problems[-5:]}") from None
+
+
 def settle_paused(page) -> tuple[dict, dict]:
     """Pause from Python, wait until the page holds what the kernel holds; both paths."""
     page.kernel.run("app.model.paused = True")
@@ -184,12 +194,7 @@ def test_after_run_all_the_controls_show_what_the_kernel_set(notebook):
 
 def test_the_line_grows(notebook):
     notebook.kernel.run("app.model.paused = False")
-    before = len(browser_path(notebook)["x"])
-    try:
-        wait_until(lambda: len(browser_path(notebook)["x"]) >= before + 4, timeout=10)
-    except AssertionError:
-        raise AssertionError(f"the page's path stays at {before} points; browser console "
-                             f"errors and warnings: {notebook.console_problems[-10:]}") from None
+    wait_growing(notebook)
 
 
 def test_the_parameter_editors_slider_sets_variance_in_the_kernel(notebook):
@@ -244,12 +249,7 @@ def test_the_view_keeps_streaming_after_a_lost_frame(notebook, frame):
     # read every later message off by one frame.
     notebook.kernel.run("app.model.param.update(period=100, paused=False)")
     assert notebook.evaluate(FEED_FRAME, frame)
-    before = len(browser_path(notebook)["x"])
-    try:
-        wait_until(lambda: len(browser_path(notebook)["x"]) >= before + 4, timeout=10)
-    except AssertionError:
-        raise AssertionError(f"the page's path stays at {before} points; browser console "
-                             f"errors and warnings: {notebook.console_problems[-3:]}") from None
+    wait_growing(notebook)
     kernel, shown = settle_paused(notebook)
     assert shown["x"] == kernel["x"]
 

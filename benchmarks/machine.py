@@ -1,0 +1,11 @@
+"""The machine a benchmark ran on, written next to its figures."""
+
+from __future__ import annotations
+
+import os
+
+
+def machine() -> dict:
+    """Cores and RAM (GiB) of this machine."""
+    return {"cores": os.cpu_count(),
+            "ram_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
