@@ -21,6 +21,7 @@ from .notebook import ViewReady, handle_comm_messages_on_main_thread, release_on
 from .notice import connection_lost_notice, show_when_disconnected
 from .ping import PingPong
 from .plot import path_figure, set_path_layout
+from .session import server_session_document
 from .stream import LINE_PATHS, PathStream
 from .transport import close_when_silent, disable_nagle
 from .url import UrlSync, apply_query, url_recorder
@@ -69,8 +70,7 @@ class BrownianApp(Viewer):
         super().__init__(**params)
         model = self.model
         self.stream = PathStream(model, timestamps=self.timestamps)
-        doc = pn.state.curdoc
-        session_doc = doc if doc is not None and doc.session_context else None
+        session_doc = server_session_document()
         self.history = HistoryView(model, session_doc)
         self.increments = IncrementsView(model, session_doc)
         self.displacement = DisplacementView(model, session_doc)
@@ -179,8 +179,8 @@ class BrownianApp(Viewer):
         self.pause_button.label = pause_label(event.new)
 
     def _attach_to_session(self) -> None:
-        doc = pn.state.curdoc
-        if doc is None or doc.session_context is None:
+        doc = server_session_document()
+        if doc is None:
             release_on_rerun(self.release)  # in a notebook: running the cell again releases
             handle_comm_messages_on_main_thread()  # in IPython: see notebook.py
             return

@@ -15,6 +15,7 @@ import panel as pn
 import param
 
 from .notebook import ViewReady
+from .session import server_session_document
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,6 @@ def model_editor(model: param.Parameterized, notebook_view_ready: bool = True, *
     ``notebook_view_ready`` is False (for a layout that has its own)."""
     params.setdefault("show_name", False)
     editor = pn.Param(model, parameters=list(EDITOR_WIDGETS), widgets=EDITOR_WIDGETS, **params)
-    doc = pn.state.curdoc
-    if notebook_view_ready and (doc is None or doc.session_context is None):
+    if notebook_view_ready and server_session_document() is None:
         editor.layout.append(ViewReady())
     return editor

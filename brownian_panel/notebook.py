@@ -300,15 +300,11 @@ def handle_comm_messages_on_main_thread() -> bool:
 
     def handle_on_main_thread(comm: Comm, message: Any) -> None:
         with lock:
-            queue = threading.current_thread() is not main or bool(waiting)
-            if queue:
-                waiting.append((comm, message))
-        if threading.current_thread() is not main:
-            loop.add_callback(handle_waiting)
-        elif queue:
+            waiting.append((comm, message))
+        if threading.current_thread() is main:
             handle_waiting()  # the earlier messages first, then this one
         else:
-            handle(comm, message)
+            loop.add_callback(handle_waiting)
 
     handle_on_main_thread.on_main_thread = True
     Comm._handle_msg = handle_on_main_thread

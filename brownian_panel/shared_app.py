@@ -26,6 +26,7 @@ from .notice import connection_lost_notice, show_when_disconnected
 from .owned_source import refuse_client_writes
 from .ping import PingPong
 from .plot import path_figure
+from .session import server_session_document
 from .shared import SharedFeed, feed_for
 from .throttle import Throttle, answer_at_once
 from .transport import close_when_silent, disable_nagle
@@ -72,8 +73,7 @@ class SharedApp(Viewer):
         if params.get("feed") is None:
             params["feed"] = feed_for()
         super().__init__(**params)
-        doc = pn.state.curdoc
-        self._doc: Document | None = doc if doc is not None and doc.session_context else None
+        self._doc: Document | None = server_session_document()
         model = self.feed.model
         self._run, whole, x, y = self.feed.since(-1, 0)
         self._last = int(x[-1]) if len(x) else 0

@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import panel as pn
 import param
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource
@@ -32,6 +31,7 @@ from .ensemble import QUANTILES, quantile_columns
 from .model import BrownianMotion
 from .notebook import NotebookLink
 from .owned_source import refuse_client_writes
+from .session import server_session_document
 from .ticker import Ticker, ticker_for
 from .wire import (
     JSON_LIMIT,
@@ -100,9 +100,8 @@ class PathStream(param.Parameterized):
                 data=_empty_path(model.paths, params.get("timestamps", False)), name="path")
         super().__init__(model=model, **params)
         refuse_client_writes(self.source)
-        doc = pn.state.curdoc
         #: The server session's document, or None in a notebook or plain Python.
-        self._doc: Document | None = doc if doc is not None and doc.session_context else None
+        self._doc: Document | None = server_session_document()
         #: Outside a server session: streams into the source and keeps a notebook view exact.
         self._notebook = NotebookLink(self.source) if self._doc is None else None
         #: Panel's callback (notebook), or the shared ticker and period (server session).
