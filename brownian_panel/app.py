@@ -9,7 +9,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from .bokeh_repair import make_patch_curdoc_exception_safe
+from .compat import make_patch_curdoc_exception_safe
 from .displacement_view import DisplacementView
 from .editor import EDITOR_WIDGETS, model_editor
 from .ensemble import EnsembleHistory

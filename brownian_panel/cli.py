@@ -30,7 +30,8 @@ def panel_serve_args(argv: list[str] | None = None) -> list[str]:
     parser = argparse.ArgumentParser(
         prog="brownian-panel",
         description="Serve the live Brownian-motion app. Options not listed here are passed "
-                    "to `panel serve` unchanged.",
+                    "to `panel serve` unchanged. `brownian-panel --versions` prints the stack "
+                    "and which fast paths are on.",
     )
     parser.add_argument("--port", type=int, default=5006, help="port to listen on (5006)")
     parser.add_argument("--address", default="127.0.0.1",
@@ -157,6 +158,11 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["produce"]:
         produce(argv[1:])
+        return
+    if argv[:1] == ["--versions"]:
+        from .compat import report
+
+        print(report())
         return
     from panel.command import main as panel_main
 

@@ -17,9 +17,9 @@ from bokeh.document import Document
 from bokeh.models import ColumnDataSource
 from bokeh.plotting import figure
 
+from .compat import refuse_client_writes
 from .ensemble import DisplacementSeries
 from .model import BrownianMotion
-from .owned_source import refuse_client_writes
 from .plot import style_legend
 from .refresher import STATISTICS_INTERVAL, Refresher, show
 

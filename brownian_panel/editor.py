@@ -14,6 +14,7 @@ import logging
 import panel as pn
 import param
 
+from .compat import RefuseInvalidValue
 from .notebook import ViewReady
 from .session import server_session_document
 
@@ -29,33 +30,15 @@ def check_value(parameterized: param.Parameterized, name: str, value: object) ->
         raise ValueError(f"parameter {name!r} cannot take {value!r}: {error}") from error
 
 
-class RefuseInvalidValue:
-    """Mixin for a widget made by ``pn.Param``: refuses browser values its parameter refuses."""
-
-    def _process_property_change(self, msg):
-        params = super()._process_property_change(msg)
-        pane = getattr(self, "_param_pane", None)
-        name = getattr(self, "_param_name", None)
-        if "value" not in params or pane is None or name is None:
-            return params
-        try:
-            check_value(pane.object, name, params["value"])
-        except ValueError as error:
-            log.warning("rejected %s=%.100r from client: %s", name, params["value"], error)
-            params = {key: value for key, value in params.items() if key != "value"}
-            pn.state.execute(self._resend_value, schedule=True)
-        return params
-
-    def _resend_value(self) -> None:
-        # The browser still shows the refused value: send the current one again.
-        self.param.trigger("value")
+class _Checked(RefuseInvalidValue):
+    check = staticmethod(check_value)
 
 
-class GuardedFloatSlider(RefuseInvalidValue, pn.widgets.FloatSlider):
+class GuardedFloatSlider(_Checked, pn.widgets.FloatSlider):
     """A ``FloatSlider`` that refuses browser values its linked parameter refuses."""
 
 
-class GuardedIntInput(RefuseInvalidValue, pn.widgets.IntInput):
+class GuardedIntInput(_Checked, pn.widgets.IntInput):
     """An ``IntInput`` that refuses browser values its linked parameter refuses."""
 
 

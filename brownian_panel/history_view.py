@@ -27,10 +27,10 @@ from bokeh.document import Document
 from bokeh.events import RangesUpdate, Reset
 from bokeh.models import ColumnDataSource, Div
 
+from .compat import refuse_client_writes
 from .following import FollowingView
 from .history import CHUNK, History
 from .model import BrownianMotion
-from .owned_source import refuse_client_writes
 from .plot import add_envelope, history_figure
 from .refresher import Refresher, show
 

@@ -46,37 +46,34 @@ releases the old app, so re-running never leaves an orphan periodic callback.
 
 from __future__ import annotations
 
-import collections
+import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import panel as pn
+import param
 from bokeh.document import Document
 from bokeh.document.events import ModelChangedEvent
 from bokeh.models import ColumnDataSource, Widget
 from panel.custom import JSComponent
 from panel.io.notebook import push
-from pyviz_comms import Comm
 from tornado.ioloop import IOLoop
 
+from . import compat
+from .compat import COMM_MANAGER_PATCH, COMM_MANAGER_PATCH_JS, view_comm
 from .wire import append_columns
 
-
-def view_comm(doc: Document | None) -> Any | None:
-    """The Panel comm of the notebook view rendered into ``doc``, or None."""
-    if doc is None:
-        return None
-    for _viewable, _root, view_doc, comm in list(pn.state._views.values()):
-        if view_doc is doc and comm is not None:
-            return comm
-    return None
+log = logging.getLogger(__name__)
 
 
 def _connection(comm: Any) -> Any | None:
     """The comm's open Jupyter connection: None until the browser opens it."""
-    return getattr(comm, "_comm", comm)
+    try:
+        return comm.comm
+    except ValueError:  # "Comm has not been initialized"
+        return None
 
 
 def _as_lists(data: dict[str, Any]) -> dict[str, list[float]]:
@@ -175,63 +172,49 @@ class ViewReady(JSComponent):
     module's doc).
     """
 
-    _esm = """
+    _esm = COMM_MANAGER_PATCH_JS + """
     const COMM_MANAGER = "panel.models.comm_manager.CommManager"
 
-    function isHeader(frame) {  // Bokeh's message header: {"msgid": ..., "msgtype": ...}
-      return /^\\{\\s*"msgid"\\s*:/.test(frame.slice(0, 20))
-    }
-
-    function patchCommManager(manager) {
-      const sendChange = manager._document_changed
-      manager._document_changed = function (event) {
-        if (event.sync !== false) {  // false: applied from the kernel, which has it already
-          sendChange.call(this, event)
-        }
-      }
-      // Each kernel message comes as three frames (header, metadata, content). A view that
-      // was indexed while one arrived got only its last frames, and read every message after
-      // it off by one frame: skip frames until a header, start anew at a header.
-      const handleFrame = manager.msg_handler
-      manager.msg_handler = function (msg) {
-        const frame = msg.content?.data
-        const receiver = this._receiver
-        if (receiver != null && typeof frame === "string" && frame.length > 0) {
-          const awaitsHeader = receiver._current_consumer === receiver._HEADER
-          if (awaitsHeader && !isHeader(frame)) {
-            return
-          }
-          if (!awaitsHeader && isHeader(frame)) {
-            this._receiver = new receiver.constructor()
-          }
-        }
-        return handleFrame.call(this, msg)
-      }
-    }
-
     export function render({ model, view }) {
+      let missing = ""
       for (const root of view.model.document.roots()) {
         const manager = Object.getPrototypeOf(root)
-        if (root.constructor.__qualified__ === COMM_MANAGER && !manager._brownian_patched) {
-          patchCommManager(manager)
-          manager._brownian_patched = true
+        if (model.patch_comm_manager && root.constructor.__qualified__ === COMM_MANAGER &&
+            !manager._brownian_patched) {
+          missing = patchCommManager(manager)
+          manager._brownian_patched = missing === ""
         }
       }
+      if (missing !== "") {
+        console.warn(`brownian_panel: Panel's CommManager has no ${missing}: not patched`)
+      }
       // After the current build: by then the view's root is indexed and takes messages.
-      setTimeout(() => model.send_msg({ ready: true }), 0)
+      setTimeout(() => model.send_msg({ ready: true, missing }), 0)
     }
     """
+
+    patch_comm_manager = param.Boolean(default=True, constant=True, doc="""
+        Patch the page's CommManager (off where ``compat.COMM_MANAGER_PATCH`` is off).""")
+
+    #: Whether a browser said the patch could not be applied (warned once per process).
+    _warned: ClassVar[bool] = False
 
     def __init__(self, on_ready: Callable[[], None] | None = None, **params):
         params.setdefault("height", 0)
         params.setdefault("width", 0)
         params.setdefault("margin", 0)
+        params.setdefault("patch_comm_manager", COMM_MANAGER_PATCH.on)
         super().__init__(**params)
         self._on_ready = on_ready
 
     def _handle_msg(self, data: object) -> None:
-        if data != {"ready": True}:
+        if not isinstance(data, dict) or data.get("ready") is not True:
             return
+        missing = data.get("missing")
+        if missing and not ViewReady._warned:
+            ViewReady._warned = True
+            log.warning("brownian_panel: %s is off in this browser (no %s); using %s instead",
+                        COMM_MANAGER_PATCH.name, missing, COMM_MANAGER_PATCH.fallback)
         doc = pn.state.curdoc  # Panel sets it to the document of the view that sent this
         if doc is not None:
             resend_widget_state(doc)
@@ -277,35 +260,9 @@ def handle_comm_messages_on_main_thread() -> bool:
     loop is handled after them (handled at once, it overtook them: three quick slider moves in
     JupyterLab ended on the second one's value).
 
-    Call it on the kernel's main thread; it patches ``pyviz_comms.Comm._handle_msg`` once and
-    returns whether the patch is in place (never outside IPython).
+    Call it on the kernel's main thread; returns whether the hand-over is in place (never
+    outside IPython).
     """
-    if getattr(Comm._handle_msg, "on_main_thread", False):
-        return True
-    main = threading.main_thread()
-    if _ipython_shell() is None or threading.current_thread() is not main:
+    if _ipython_shell() is None or threading.current_thread() is not threading.main_thread():
         return False
-    loop = IOLoop.current()
-    handle = Comm._handle_msg
-    waiting: collections.deque[tuple[Comm, Any]] = collections.deque()
-    lock = threading.Lock()
-
-    def handle_waiting() -> None:  # on the main thread
-        while True:
-            with lock:
-                if not waiting:
-                    return
-                comm, message = waiting.popleft()
-            handle(comm, message)
-
-    def handle_on_main_thread(comm: Comm, message: Any) -> None:
-        with lock:
-            waiting.append((comm, message))
-        if threading.current_thread() is main:
-            handle_waiting()  # the earlier messages first, then this one
-        else:
-            loop.add_callback(handle_waiting)
-
-    handle_on_main_thread.on_main_thread = True
-    Comm._handle_msg = handle_on_main_thread
-    return True
+    return compat.handle_comm_messages_on_main_thread(IOLoop.current())

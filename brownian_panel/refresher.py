@@ -7,8 +7,9 @@ schedules that work: at most one refresh queued at a time (newer requests only c
 will read), no sooner than ``min_interval`` after the last one unless urgent, and none while the
 client leaves more than ``max_unread`` bytes unread or the session is busy (then retried). A
 request made while an update is being written (``wire.one_write``) refreshes at once if due, so
-the refresh rides in the update's socket write.
-Outside a server session (a notebook, plain Python) a request refreshes at once.
+the refresh rides in the update's socket write. Where direct writes are off
+(``compat.direct_writes()``) the refresh runs under the document lock and sets the models the
+public way. Outside a server session (a notebook, plain Python) a request refreshes at once.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bokeh.model import Model
 from bokeh.models import ColumnDataSource
 from tornado.ioloop import IOLoop
 
+from . import compat
 from .wire import MAX_UNREAD_BYTES, can_write_now, gathering, pending_bytes, write_changes
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class Refresher:
         self.max_unread = max_unread
         self._queued: object | None = None
         self._queued_urgent = False
+        self._locked_pending = False
         self._released = False
         self._last = -float("inf")
 
@@ -63,7 +66,7 @@ class Refresher:
     def request(self, urgent: bool = False) -> None:
         """Refresh now (no session) or once, soon: at once if ``urgent``, else no sooner than
         ``min_interval`` after the last refresh."""
-        if self._released:
+        if self._released or self._locked_pending:
             return
         if self._doc is None:
             self._run()
@@ -98,6 +101,10 @@ class Refresher:
         self._queued = None
         if self._released:
             return
+        if not compat.direct_writes():  # the public path: under the document lock
+            self._locked_pending = True
+            self._doc.add_next_tick_callback(self._run_locked)
+            return
         if pending_bytes(self._doc) > self.max_unread:  # wait for the client to read
             self._queued = self._loop.call_later(max(self.min_interval, RETRY_INTERVAL),
                                                  self._run_queued)
@@ -107,6 +114,11 @@ class Refresher:
             self._queued = self._loop.call_later(BUSY_RETRY_INTERVAL, self._run_queued)
             return
         self._run_guarded()
+
+    def _run_locked(self) -> None:
+        self._locked_pending = False
+        if not self._released:
+            self._run_guarded()
 
     def _run_guarded(self) -> None:
         try:
@@ -123,9 +135,10 @@ def show(doc: Document | None, data: dict[ColumnDataSource, dict[str, Any]],
          properties: list[tuple[Model, str, Any]],
          tails: dict[ColumnDataSource, tuple[int, dict[str, np.ndarray]]] | None = None) -> None:
     """Put a refresh's new data, properties and tail changes (see ``wire.write_changes``) in
-    place: in a server session written in one message; elsewhere set on the models, columns as
-    plain lists (Panel's notebook comms fail on binary buffers), for the notebook's next push."""
-    if doc is not None:
+    place: in a server session written in one message; elsewhere (and where direct writes are
+    off, under the document lock) set on the models, columns as plain lists (Panel's notebook
+    comms fail on binary buffers), for the notebook's next push or Bokeh's own write."""
+    if doc is not None and compat.direct_writes():
         write_changes(doc, data=data, properties=properties, tails=tails)
         return
     data = dict(data)

@@ -16,19 +16,23 @@ import logging
 import panel as pn
 import param
 from bokeh.document import Document
-from bokeh.models import ColumnDataSource, CustomJS
+from bokeh.models import CustomJS
 from panel.viewable import Viewer
 from tornado.ioloop import IOLoop
 
 from .app import TITLE, pause_label
-from .bokeh_repair import make_patch_curdoc_exception_safe
+from .compat import (
+    answer_at_once,
+    make_patch_curdoc_exception_safe,
+    refuse_client_writes,
+    source_with_id,
+)
 from .notice import connection_lost_notice, show_when_disconnected
-from .owned_source import refuse_client_writes
 from .ping import PingPong
 from .plot import path_figure
 from .session import server_session_document
 from .shared import SharedFeed, feed_for
-from .throttle import Throttle, answer_at_once
+from .throttle import Throttle
 from .transport import close_when_silent, disable_nagle
 from .wire import (
     JSON_LIMIT,
@@ -79,9 +83,8 @@ class SharedApp(Viewer):
         self._last = int(x[-1]) if len(x) else 0
         # Every viewer's source has one id, so their updates are the same bytes (see
         # ``_catch_up``); ids are unique per document, and a page has one source of this id.
-        self.source = ColumnDataSource.__new__(ColumnDataSource, id=SOURCE_ID)
-        self.source.__init__(data={"x": x.tolist(), "y": y.tolist()}, name="path")
-        refuse_client_writes(self.source)
+        self.source = refuse_client_writes(
+            source_with_id(SOURCE_ID, data={"x": x.tolist(), "y": y.tolist()}, name="path"))
         self.plot = path_figure(self.source)
         self.variance = pn.widgets.FloatSlider(label="Variance", start=0.0, end=2.0, step=0.1,
                                                format="0[.]0", value=model.variance)

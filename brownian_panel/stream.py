@@ -27,10 +27,10 @@ from bokeh.document import Document
 from bokeh.models import ColumnDataSource
 from panel.io.callbacks import PeriodicCallback
 
+from .compat import refuse_client_writes
 from .ensemble import QUANTILES, quantile_columns
 from .model import BrownianMotion
 from .notebook import NotebookLink
-from .owned_source import refuse_client_writes
 from .session import server_session_document
 from .ticker import Ticker, ticker_for
 from .wire import (

@@ -3,7 +3,8 @@
 Panel applies a browser's widget change 50 ms after it arrives (its debounce), so every
 control change waited that long. A throttle answers the first change of a gesture at once and
 then, while the user drags, at most once per ``interval`` with the newest value: the last
-value is always applied, and a drag sends a bounded number of controls to a shared feed.
+value is always applied, and a drag sends a bounded number of controls to a shared feed. Pair
+it with ``compat.answer_at_once(widget)``.
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
-
-#: Panel's widget attribute for the delay before a browser's change is applied (private).
-PANEL_DEBOUNCE_ATTRIBUTE = "_debounce"
 
 
 class Throttle:
@@ -54,10 +52,3 @@ class Throttle:
     def _run(self) -> None:
         self._last_call = self._clock()
         self._action(self._value)
-
-
-def answer_at_once(widget: Any) -> None:
-    """Make Panel apply ``widget``'s browser changes without its 50 ms debounce (no-op if the
-    attribute is gone): pair it with a ``Throttle``."""
-    if hasattr(widget, PANEL_DEBOUNCE_ATTRIBUTE):
-        setattr(widget, PANEL_DEBOUNCE_ATTRIBUTE, 0)

@@ -13,8 +13,8 @@ every byte not yet read, and a browser that reads slower than the server writes 
 machine at 20,000 points/s) lags by more than the timeout although its page still pings the
 server every second. Tornado's own ``ping_timeout`` closed such pages.
 
-Both use Bokeh's and Tornado's private session/connection attributes and do nothing where they
-are missing.
+What they need of Bokeh's session and Tornado's connection comes from ``compat``; where it is
+missing both do nothing.
 """
 
 from __future__ import annotations
@@ -24,23 +24,14 @@ import logging
 import socket
 import struct
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from bokeh.document import Document
 
+from . import compat
+from .compat import session_websockets
+
 log = logging.getLogger(__name__)
-
-
-def server_session(document: Document) -> Any:
-    """The Bokeh ``ServerSession`` of the document, or None outside a server session."""
-    return getattr(document.session_context, "_session", None)
-
-
-def session_websockets(document: Document) -> Iterator[Any]:
-    """The WebSocket handler of each connection of the document's session (none outside one)."""
-    for connection in getattr(server_session(document), "_subscribed_connections", ()):
-        yield getattr(connection, "_socket", None)
 
 
 def disable_nagle(document: Document) -> int:
@@ -62,10 +53,10 @@ def close_when_silent(document: Document, timeout_s: float) -> int:
     count = 0
     for websocket in session_websockets(document):
         connection = getattr(websocket, "ws_connection", None)
-        if timeout_s <= 0 or not hasattr(connection, "_received_pong"):
+        if timeout_s <= 0 or not compat.watches_pongs(connection):
             continue
         # The handler keeps the task (asyncio holds only a weak reference to it).
-        websocket._close_when_silent = asyncio.ensure_future(
+        websocket.brownian_panel_silence_watch = asyncio.ensure_future(
             _close_when_silent(connection, timeout_s))
         count += 1
     return count
@@ -73,7 +64,7 @@ def close_when_silent(document: Document, timeout_s: float) -> int:
 
 async def _close_when_silent(connection: Any, timeout_s: float) -> None:
     while not connection.is_closing():
-        connection._received_pong = False  # set by Tornado when a pong arrives
+        compat.forget_pong(connection)
         pinged = time.monotonic()
         try:
             connection.write_ping(b"")
@@ -84,7 +75,7 @@ async def _close_when_silent(connection: Any, timeout_s: float) -> None:
             return
         quiet = _seconds_since_client_sent(connection)
         heard = quiet is not None and quiet < time.monotonic() - pinged
-        if not (connection._received_pong or heard):
+        if not (compat.pong_received(connection) or heard):
             log.info("closing a WebSocket whose client sent nothing for %.1f s", timeout_s)
             connection.close(reason="ping timed out")
             return

@@ -12,8 +12,8 @@ message's frames in one socket write per connection.
 It only writes when nothing else can be mid-way through the session: the document lock is free
 (so no locked callback's writes are pending), no connection's write lock is held, and Panel holds
 no unsent message for the document. ``can_write_now`` says so; otherwise the caller streams the
-normal way, under the document lock. It relies on private Bokeh/Panel/Tornado attributes and
-answers False whenever one is missing.
+normal way, under the document lock. What it needs to know of Bokeh, Panel and Tornado comes
+from ``compat`` (``compat.direct_writes()``); without it ``can_write_now`` is always False.
 """
 
 from __future__ import annotations
@@ -40,12 +40,9 @@ from bokeh.models import ColumnDataSource
 from bokeh.protocol.messages.patch_doc import patch_doc
 from tornado.iostream import StreamClosedError
 
-from .transport import server_session, session_websockets
-
-try:  # Panel's messages not yet written to a document's sockets (private)
-    from panel.io.document import _WRITE_BLOCK, _WRITE_MSGS
-except ImportError:
-    _WRITE_BLOCK = _WRITE_MSGS = None
+from . import compat
+from .compat import append_quietly as append_columns
+from .compat import session_websockets
 
 _TEXT, _BINARY, _FIN = 0x1, 0x2, 0x80
 
@@ -151,50 +148,24 @@ def message_frames(message: patch_doc) -> bytes:
     return b"".join(parts)
 
 
-def append_columns(source: ColumnDataSource, data: dict[str, Sequence[float] | np.ndarray],
-                   rollover: int | None) -> None:
-    """Append to the source's columns as ``ColumnDataSource.stream`` does, without notifying."""
-    columns = source.data
-    for name, new in data.items():
-        old = dict.__getitem__(columns, name)
-        if isinstance(old, list) and not isinstance(new, np.ndarray):
-            list.extend(old, new)
-            if rollover is not None and len(old) > rollover:
-                list.__delitem__(old, slice(0, len(old) - rollover))
-            continue
-        if len(old) == 0:
-            column = new
-        elif len(new) == 0:
-            column = old
-        else:
-            column = np.append(old, new)
-        if rollover is not None and len(column) > rollover:
-            column = column[len(column) - rollover:]
-        dict.__setitem__(columns, name, column)
-
-
 def pending_bytes(document: Document) -> int:
     """Bytes written to the document's WebSockets that the kernel has not yet taken (the most
     of any connection): a client that stops reading makes this grow."""
-    pending = 0
-    for socket in session_websockets(document):
-        stream = getattr(getattr(socket, "ws_connection", None), "stream", None)
-        pending = max(pending, len(getattr(stream, "_write_buffer", None) or ()))  # None: closed
-    return pending
+    return max((compat.unread_bytes(socket) for socket in session_websockets(document)),
+               default=0)
 
 
 def can_write_now(document: Document) -> bool:
     """True when an update can be written to the document's WebSockets right now."""
-    session = server_session(document)
-    if session is None or _held(getattr(session, "_lock", None)):
+    if not compat.direct_writes() or compat.session_locked(document):
         return False  # a locked callback is running, or its writes are still pending
-    if _panel_holds_messages(document):
+    if compat.panel_holds_writes(document):
         return False
     for socket in session_websockets(document):
         connection = getattr(socket, "ws_connection", None)
-        if _held(getattr(socket, "write_lock", None)):
+        if compat.write_locked(socket):
             return False
-        if connection is not None and getattr(connection, "_compressor", None) is not None:
+        if connection is not None and compat.compressing(connection):
             return False
     return True
 
@@ -265,12 +236,9 @@ def write_changes(document: Document,
         events.append(ModelChangedEvent(document, model, name, value))
         models.add(model)
     for source, columns in (data or {}).items():
-        current = source.data
-        dict.update(current, columns)  # no moment without the columns, for other threads
-        for name in [name for name in current if name not in columns]:
-            dict.__delitem__(current, name)
+        compat.replace_columns_quietly(source, columns)
     for model, name, value in properties:
-        model._property_values[name] = value  # no notification: the change is written below
+        compat.set_quietly(model, name, value)  # no notification: the change is written below
     return _send(document, events, models) if events else 0
 
 
@@ -292,11 +260,10 @@ def _tail_events(document: Document, source: ColumnDataSource, replace: int,
 
 def _set_tail(source: ColumnDataSource, replace: int, columns: dict[str, np.ndarray]) -> None:
     """The Python side of a tail change, without notifications."""
-    current = source.data
     for name, values in columns.items():
-        old = np.asarray(dict.__getitem__(current, name))
+        old = np.asarray(compat.column(source, name))
         column = np.concatenate([old[:len(old) - replace], values]).astype(old.dtype)
-        dict.__setitem__(current, name, column)
+        compat.set_column_quietly(source, name, column)
 
 
 def _send(document: Document, events: list[Any], models: set[Model]) -> int:
@@ -330,15 +297,3 @@ def _write_frames(document: Document, encode: Callable[[], bytes]) -> int:
             continue  # the connection's close handler ends the session
         written += 1
     return written
-
-
-def _held(lock: Any) -> bool:
-    """Whether a ``tornado.locks.Lock`` is held (True when it cannot be told)."""
-    value = getattr(getattr(lock, "_block", None), "_value", None)
-    return value is None or value <= 0
-
-
-def _panel_holds_messages(document: Document) -> bool:
-    if _WRITE_MSGS is None or _WRITE_BLOCK is None:
-        return True
-    return document in _WRITE_MSGS or document in _WRITE_BLOCK

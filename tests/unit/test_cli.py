@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from brownian_panel.cli import app_parameters, app_script, panel_serve_args
+from brownian_panel.cli import app_parameters, app_script, main, panel_serve_args
 
 
 def test_defaults_serve_the_app_on_localhost():
@@ -73,3 +73,13 @@ def test_feed_settings_out_of_place_or_bounds_are_refused(argv, message, capsys)
         with pytest.raises(SystemExit):
             parse(argv)
         assert message in capsys.readouterr().err
+
+
+def test_versions_prints_the_stack_and_each_fast_path(capsys):
+    from brownian_panel import compat
+
+    main(["--versions"])
+    out = capsys.readouterr().out
+    assert out.startswith("python ") and " panel " in out and " bokeh " in out
+    for feature in compat.FEATURES:
+        assert f"{feature.name} " in out

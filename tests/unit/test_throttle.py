@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import panel as pn
-
-from brownian_panel.throttle import Throttle, answer_at_once
+from brownian_panel.throttle import Throttle
 
 
 class _Clock:
@@ -46,9 +44,3 @@ def test_a_value_after_a_quiet_interval_is_applied_at_once():
     clock.advance(0.2)
     throttle(2.0)
     assert applied == [1.0, 2.0] and not clock.scheduled
-
-
-def test_answer_at_once_removes_panels_debounce_for_one_widget():
-    slider, other = pn.widgets.FloatSlider(), pn.widgets.FloatSlider()
-    answer_at_once(slider)
-    assert slider._debounce == 0 and other._debounce == 50

@@ -1,0 +1,111 @@
+"""Every use of another package's private names (Panel, Bokeh, Tornado, pyviz_comms).
+
+Each is a ``Feature``: what it uses, the versions it was written against, the public behaviour
+it stands in for and the public path taken when its shape is not found (one WARNING then).
+``FEATURES`` lists them all; ``report()`` gives the stack and their states
+(``brownian-panel --versions``). Panel's documented hooks for custom components (``_esm``,
+``_handle_msg``, ``_send_msg``, ``_rename`` of ``JSComponent``) are public API and used where
+they belong.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .bokeh_curdoc import CURDOC_REPAIR, make_patch_curdoc_exception_safe
+from .bokeh_model import (
+    CLIENT_WRITE_HOOKS,
+    FIXED_ID,
+    QUIET_CHANGES,
+    append_quietly,
+    column,
+    refuse_client_writes,
+    replace_columns_quietly,
+    set_column_quietly,
+    set_quietly,
+    source_with_id,
+)
+from .bokeh_server import (
+    LOCK_STATE,
+    SESSION_CONNECTIONS,
+    server_session,
+    session_locked,
+    session_websockets,
+    write_locked,
+)
+from .feature import NOT_NEEDED, OFF, ON, PUBLIC_PATHS_ENV, Feature
+from .panel_document import PANEL_WRITE_QUEUE, panel_holds_writes
+from .panel_notebook import (
+    COMM_HANDLER,
+    COMM_MANAGER_PATCH,
+    COMM_MANAGER_PATCH_JS,
+    VIEWS,
+    handle_comm_messages_on_main_thread,
+    view_comm,
+)
+from .panel_widgets import DEBOUNCE, PARAM_LINK, RefuseInvalidValue, answer_at_once
+from .tornado_socket import (
+    PROTOCOL_STATE,
+    WRITE_BUFFER,
+    compressing,
+    forget_pong,
+    pong_received,
+    unread_bytes,
+    watches_pongs,
+)
+
+#: Every fast path on private names, in the order ``report`` lists them.
+FEATURES: tuple[Feature, ...] = (
+    SESSION_CONNECTIONS, LOCK_STATE, PANEL_WRITE_QUEUE, QUIET_CHANGES, PROTOCOL_STATE,
+    WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, DEBOUNCE, PARAM_LINK, VIEWS,
+    COMM_HANDLER, COMM_MANAGER_PATCH,
+)
+
+#: What writing a session's updates straight to its sockets needs (``brownian_panel.wire``).
+DIRECT_WRITES: tuple[Feature, ...] = (
+    SESSION_CONNECTIONS, LOCK_STATE, PANEL_WRITE_QUEUE, QUIET_CHANGES, PROTOCOL_STATE)
+
+#: The packages whose versions ``report`` gives.
+STACK = ("python", "panel", "bokeh", "param", "numpy", "tornado", "pyviz_comms")
+
+
+def direct_writes() -> bool:
+    """Whether updates can be written straight to a session's sockets (all of
+    ``DIRECT_WRITES`` on); otherwise they go through the document lock."""
+    return all(feature.on for feature in DIRECT_WRITES)
+
+
+def stack() -> dict[str, str]:
+    """The installed versions of the packages this app is built on."""
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for name in STACK[1:]:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def report() -> str:
+    """The stack and each feature's state, one line each."""
+    lines = [" ".join(f"{name} {value}" for name, value in stack().items()), ""]
+    width = max(len(feature.name) for feature in FEATURES)
+    for feature in FEATURES:
+        state = feature.state
+        why = f"  ({feature.reason})" if feature.reason else ""
+        lines.append(f"{feature.name:<{width}}  {state:<10}  {feature.stands_in_for}{why}")
+    return "\n".join(lines)
+
+
+__all__ = [
+    "DIRECT_WRITES", "FEATURES", "NOT_NEEDED", "OFF", "ON", "PUBLIC_PATHS_ENV", "Feature",
+    "COMM_MANAGER_PATCH", "COMM_MANAGER_PATCH_JS", "RefuseInvalidValue", "answer_at_once",
+    "append_quietly", "column", "compressing", "direct_writes", "forget_pong",
+    "handle_comm_messages_on_main_thread", "make_patch_curdoc_exception_safe",
+    "panel_holds_writes", "pong_received", "refuse_client_writes", "replace_columns_quietly",
+    "report", "server_session", "session_locked", "session_websockets", "set_column_quietly",
+    "set_quietly", "source_with_id", "stack", "unread_bytes", "view_comm", "watches_pongs",
+    "write_locked",
+]

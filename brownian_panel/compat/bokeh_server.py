@@ -1,0 +1,107 @@
+"""A Bokeh server session's WebSockets and locks (Bokeh 3.8-3.10, Tornado 6.4-6.6).
+
+Bokeh has no public way from a document to its session's connections, nor to ask whether the
+session's lock or a connection's write lock is held. Without them the app writes nothing
+itself: every update goes through the document lock (``source.stream``), Nagle stays on and
+silent clients wait for Bokeh's own session expiry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+from bokeh.document import Document
+
+from .feature import Feature, expect
+
+
+def _probe_session() -> None:
+    from bokeh.server.connection import ServerConnection
+    from bokeh.server.session import ServerSession
+    from bokeh.server.views.ws import WSHandler
+
+    session = ServerSession("probe", Document(), io_loop=None, token="probe")
+    expect(isinstance(getattr(session, "_subscribed_connections", None), set),
+           "ServerSession._subscribed_connections, a set")
+    _lock_state(session._lock)  # raises on an unknown lock type
+    connection = ServerConnection.__new__(ServerConnection)
+    ServerConnection.__init__(connection, None, "socket", None, session)  # type: ignore[arg-type]
+    expect(getattr(connection, "_socket", None) == "socket", "ServerConnection._socket")
+    session.unsubscribe(connection)
+    expect(hasattr(WSHandler, "write_message"), "WSHandler (Bokeh's WebSocket handler)")
+
+
+SESSION_CONNECTIONS = Feature(
+    "session-connections",
+    uses="BokehSessionContext._session, ServerSession._subscribed_connections / ._lock, "
+         "ServerConnection._socket",
+    written_for="Bokeh 3.9.2 (session lock: tornado Lock), 3.10.2 (asyncio.Lock)",
+    stands_in_for="writing an update to a session's sockets without the document lock",
+    fallback="source.stream under the document lock, Nagle on, no silent-client watch",
+    probe=_probe_session,
+)
+
+
+def _lock_state(lock: Any) -> bool:
+    """Whether ``lock`` is held: asyncio's in public, Tornado's from its semaphore's value."""
+    if isinstance(lock, asyncio.Lock):
+        return lock.locked()
+    value = getattr(getattr(lock, "_block", None), "_value", None)
+    if not isinstance(value, int):
+        raise LookupError(f"unknown lock type {type(lock).__name__}")
+    return value <= 0
+
+
+def _probe_tornado_lock() -> None:
+    from tornado.locks import Lock
+
+    lock = Lock()
+    expect(_lock_state(lock) is False, "tornado.locks.Lock()._block._value == 1")
+
+
+LOCK_STATE = Feature(
+    "tornado-lock-state",
+    uses="tornado.locks.Lock._block._value",
+    written_for="Tornado 6.4-6.6",
+    stands_in_for="asking whether a connection's write lock is held (Tornado has no locked())",
+    fallback="source.stream under the document lock",
+    probe=_probe_tornado_lock,
+)
+
+
+def server_session(document: Document) -> Any:
+    """The Bokeh ``ServerSession`` of the document, or None (no server session, or the fast
+    path is off)."""
+    if document.session_context is None or not SESSION_CONNECTIONS.on:
+        return None
+    return getattr(document.session_context, "_session", None)
+
+
+def session_websockets(document: Document) -> Iterator[Any]:
+    """The WebSocket handler of each connection of the document's session (none outside one)."""
+    session = server_session(document)
+    for connection in list(getattr(session, "_subscribed_connections", ())):
+        yield connection._socket
+
+
+def session_locked(document: Document) -> bool:
+    """Whether the session's document lock is held (True when it cannot be told)."""
+    session = server_session(document)
+    if session is None:
+        return True
+    try:
+        return _lock_state(session._lock)
+    except LookupError:
+        return True
+
+
+def write_locked(websocket: Any) -> bool:
+    """Whether the Bokeh WebSocket handler's write lock is held (True when it cannot be told)."""
+    if not LOCK_STATE.on:
+        return True
+    try:
+        return _lock_state(websocket.write_lock)
+    except (AttributeError, LookupError):
+        return True

@@ -1,0 +1,164 @@
+"""Panel's notebook machinery (Panel 1.9-1.10, pyviz_comms 3): a document's view comm, the
+kernel-side handler of comm messages, and a browser-side patch of Panel's ``CommManager``.
+Why each is needed: ``brownian_panel/notebook.py`` and docs/upstream.md.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from pathlib import Path
+from typing import Any
+
+from bokeh.document import Document
+
+from .feature import Feature, expect
+
+
+def _probe_views() -> None:
+    import panel as pn
+
+    expect(isinstance(getattr(type(pn.state), "_views", None), dict),
+           "panel.io.state._state._views: {id: (viewable, root, document, comm)}")
+
+
+VIEWS = Feature(
+    "notebook-views",
+    uses="panel.state._views",
+    written_for="Panel 1.9.4, 1.10.0",
+    stands_in_for="the comm of the notebook view showing a document",
+    fallback="Panel's own pushes (points may be dropped or reordered in a notebook view)",
+    probe=_probe_views,
+)
+
+
+def view_comm(doc: Document | None) -> Any | None:
+    """The Panel comm of the notebook view rendered into ``doc``, or None."""
+    if doc is None or not VIEWS.on:
+        return None
+    import panel as pn
+
+    for _viewable, _root, view_doc, comm in list(pn.state._views.values()):
+        if view_doc is doc and comm is not None:
+            return comm
+    return None
+
+
+def _probe_comm_handler() -> None:
+    from pyviz_comms import Comm
+
+    expect(callable(getattr(Comm, "_handle_msg", None)), "pyviz_comms.Comm._handle_msg(msg)")
+
+
+COMM_HANDLER = Feature(
+    "comm-messages-on-main-thread",
+    uses="pyviz_comms.Comm._handle_msg, replaced process-wide",
+    written_for="pyviz_comms 3.0.6 with ipykernel 7 (JupyterLab 4.4+ subshells)",
+    stands_in_for="comm messages handled on the kernel's main thread, in order",
+    fallback="messages handled on the subshell's thread (an update may be dropped)",
+    probe=_probe_comm_handler,
+)
+
+
+def handle_comm_messages_on_main_thread(loop: Any) -> bool:
+    """Make every pyviz comm hand the messages it receives on another thread to the main
+    thread's ``loop``, handled in arrival order (see ``brownian_panel.notebook``). Call on the
+    kernel's main thread; patches ``Comm._handle_msg`` once; returns whether it is in place."""
+    if not COMM_HANDLER.on:
+        return False
+    from pyviz_comms import Comm
+
+    if getattr(Comm._handle_msg, "on_main_thread", False):
+        return True
+    main = threading.main_thread()
+    handle = Comm._handle_msg
+    waiting: collections.deque[tuple[Any, Any]] = collections.deque()
+    lock = threading.Lock()
+
+    def handle_waiting() -> None:  # on the main thread
+        while True:
+            with lock:
+                if not waiting:
+                    return
+                comm, message = waiting.popleft()
+            handle(comm, message)
+
+    def handle_on_main_thread(comm: Any, message: Any) -> None:
+        with lock:
+            waiting.append((comm, message))
+        if threading.current_thread() is main:
+            handle_waiting()  # the earlier messages first, then this one
+        else:
+            loop.add_callback(handle_waiting)
+
+    handle_on_main_thread.on_main_thread = True
+    Comm._handle_msg = handle_on_main_thread
+    return True
+
+
+#: Names the browser-side patch relies on, and the bundle that must hold each.
+_BROWSER_NAMES = {"panel/dist/panel.min.js": ("_document_changed", "msg_handler", "_receiver"),
+                  "bokeh/server/static/js/bokeh.min.js": ("_current_consumer", "_HEADER")}
+
+
+def _probe_browser_patch() -> None:
+    import bokeh
+    import panel
+
+    roots = {"panel": Path(panel.__file__).parent, "bokeh": Path(bokeh.__file__).parent}
+    for bundle, names in _BROWSER_NAMES.items():
+        package, _, rest = bundle.partition("/")
+        text = (roots[package] / rest).read_text(encoding="utf-8", errors="replace")
+        for name in names:
+            expect(name in text, f"{name} in {bundle}")
+
+
+COMM_MANAGER_PATCH = Feature(
+    "notebook-comm-manager-patch",
+    uses="the browser's CommManager._document_changed / msg_handler / _receiver (Panel) and "
+         "Receiver._current_consumer / _HEADER (BokehJS)",
+    written_for="Panel 1.9.4, 1.10.0; BokehJS 3.9.2, 3.10.2",
+    stands_in_for="a CommManager that skips sync:false events and keeps frames aligned",
+    fallback="Panel's CommManager (kernel changes echoed back; a view may freeze)",
+    probe=_probe_browser_patch,
+)
+
+#: Browser code: ``patchCommManager(manager)`` returns "" when patched, else what is missing.
+COMM_MANAGER_PATCH_JS = """
+function isHeader(frame) {  // Bokeh's message header: {"msgid": ..., "msgtype": ...}
+  return /^\\{\\s*"msgid"\\s*:/.test(frame.slice(0, 20))
+}
+
+function patchCommManager(manager) {
+  if (typeof manager._document_changed !== "function" ||
+      typeof manager.msg_handler !== "function") {
+    return "CommManager._document_changed / msg_handler"
+  }
+  const sendChange = manager._document_changed
+  manager._document_changed = function (event) {
+    if (event.sync !== false) {  // false: applied from the kernel, which has it already
+      sendChange.call(this, event)
+    }
+  }
+  // Each kernel message comes as three frames (header, metadata, content). A view that
+  // was indexed while one arrived got only its last frames, and read every message after
+  // it off by one frame: skip frames until a header, start anew at a header.
+  const handleFrame = manager.msg_handler
+  manager.msg_handler = function (msg) {
+    const frame = msg.content?.data
+    const receiver = this._receiver
+    if (receiver != null && "_current_consumer" in receiver && "_HEADER" in receiver &&
+        typeof frame === "string" && frame.length > 0) {
+      const awaitsHeader = receiver._current_consumer === receiver._HEADER
+      if (awaitsHeader && !isHeader(frame)) {
+        return
+      }
+      if (!awaitsHeader && isHeader(frame)) {
+        this._receiver = new receiver.constructor()
+      }
+    }
+    return handleFrame.call(this, msg)
+  }
+  return ""
+}
+"""

@@ -1,0 +1,142 @@
+"""``brownian_panel.compat``: every fast path is on for the installed stack, a changed shape
+turns one off with one WARNING, and the public path works."""
+
+from __future__ import annotations
+
+import logging
+
+import panel as pn
+import pytest
+from bokeh import __version__ as bokeh_version
+from bokeh.document import Document
+from bokeh.io import curdoc
+from bokeh.io import doc as bokeh_doc
+from bokeh.models import ColumnDataSource, Div
+
+from brownian_panel import compat
+from brownian_panel.compat import bokeh_curdoc
+from brownian_panel.compat.feature import Feature
+
+BOKEH_FIXED_PATCH_CURDOC = tuple(int(part) for part in bokeh_version.split(".")[:2]) >= (3, 10)
+
+
+@pytest.fixture
+def fresh_features(monkeypatch):
+    """Features probed anew in the test, and again after it."""
+    for feature in compat.FEATURES:
+        feature.reset()
+    yield monkeypatch
+    monkeypatch.undo()
+    for feature in compat.FEATURES:
+        feature.reset()
+
+
+@pytest.mark.parametrize("feature", compat.FEATURES, ids=lambda feature: feature.name)
+def test_every_fast_path_is_on_for_this_stack(feature, fresh_features):
+    expected = compat.ON
+    if feature is compat.CURDOC_REPAIR and BOKEH_FIXED_PATCH_CURDOC:
+        expected = compat.NOT_NEEDED
+    assert feature.state == expected, f"{feature.name}: {feature.reason}"
+
+
+def test_direct_writes_are_on_for_this_stack(fresh_features):
+    assert compat.direct_writes()
+
+
+def test_a_changed_shape_turns_the_feature_off_with_one_warning(caplog):
+    def probe():
+        raise AttributeError("'module' object has no attribute '_GONE'")
+
+    feature = Feature("probe-feature", uses="x._GONE", written_for="-", stands_in_for="-",
+                      fallback="the public path", probe=probe)
+    with caplog.at_level(logging.WARNING, logger="brownian_panel.compat.feature"):
+        assert not feature.on
+        assert not feature.on
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    assert "probe-feature is off" in record.getMessage()
+    assert "the public path" in record.getMessage()
+
+
+def test_the_environment_asks_for_the_public_paths(fresh_features, caplog):
+    fresh_features.setenv(compat.PUBLIC_PATHS_ENV, "all")
+    with caplog.at_level(logging.WARNING):
+        assert not compat.direct_writes()
+    assert compat.SESSION_CONNECTIONS.state == compat.OFF
+    assert any("session-connections is off" in r.getMessage() for r in caplog.records)
+
+
+def test_with_public_paths_the_helpers_take_the_public_way(fresh_features):
+    fresh_features.setenv(compat.PUBLIC_PATHS_ENV, "all")
+    source = ColumnDataSource(data={"x": [1.0]})
+    compat.append_quietly(source, {"x": [2.0]}, rollover=None)  # streams instead
+    assert list(source.data["x"]) == [1.0, 2.0]
+    assert compat.source_with_id("some-id", data={"x": []}).id != "some-id"
+    assert compat.server_session(Document()) is None
+    slider = pn.widgets.FloatSlider()
+    compat.answer_at_once(slider)
+    assert slider._debounce == 50
+
+
+def test_report_lists_the_stack_and_every_feature(fresh_features):
+    report = compat.report()
+    assert f"bokeh {bokeh_version}" in report and f"panel {pn.__version__}" in report
+    for feature in compat.FEATURES:
+        assert feature.name in report
+
+
+def test_answer_at_once_removes_panels_debounce_for_one_widget(fresh_features):
+    slider, other = pn.widgets.FloatSlider(), pn.widgets.FloatSlider()
+    compat.answer_at_once(slider)
+    assert slider._debounce == 0 and other._debounce == 50
+
+
+def test_quiet_changes_are_in_place_without_events(fresh_features):
+    doc = Document()
+    div, source = Div(text="a"), ColumnDataSource(data={"x": [1.0], "y": [2.0]})
+    doc.add_root(div)
+    doc.add_root(source)
+    events = []
+    doc.on_change(lambda event: events.append(event))
+    compat.set_quietly(div, "text", "b")
+    compat.replace_columns_quietly(source, {"x": [3.0]})
+    compat.append_quietly(source, {"x": [4.0, 5.0]}, rollover=2)
+    assert div.text == "b" and dict(source.data) == {"x": [4.0, 5.0]}
+    assert events == []
+
+
+def test_a_fixed_id_source(fresh_features):
+    source = compat.source_with_id("brownian-test-id", data={"x": [1.0]}, name="path")
+    assert source.id == "brownian-test-id" and source.name == "path"
+
+
+def test_bokehs_own_patch_curdoc_leaks_a_document_only_before_3_10():
+    attacked = Document()
+    with pytest.raises(ValueError):
+        with bokeh_curdoc.BOKEH_PATCH_CURDOC(attacked):
+            raise ValueError("a client's bad patch")
+    if BOKEH_FIXED_PATCH_CURDOC:
+        assert curdoc() is not attacked
+        return
+    try:
+        assert curdoc() is attacked  # why the repair exists
+    finally:
+        bokeh_doc._PATCHED_CURDOCS.pop()
+
+
+def test_patch_curdoc_restores_after_a_block_that_raised(fresh_features):
+    compat.make_patch_curdoc_exception_safe()
+    compat.make_patch_curdoc_exception_safe()  # idempotent
+    attacked, other = Document(), Document()
+    with pytest.raises(ValueError):
+        with bokeh_doc.patch_curdoc(attacked):
+            assert curdoc() is attacked
+            raise ValueError("a client's bad patch")
+    assert curdoc() is not attacked
+    with bokeh_doc.patch_curdoc(other):
+        assert curdoc() is other
+    assert curdoc() is not other
+    if BOKEH_FIXED_PATCH_CURDOC:  # Bokeh's own, left in place
+        assert bokeh_doc.patch_curdoc is bokeh_curdoc.BOKEH_PATCH_CURDOC
+    else:
+        assert bokeh_doc.patch_curdoc is bokeh_curdoc.exception_safe_patch_curdoc
