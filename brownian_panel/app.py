@@ -21,7 +21,7 @@ from .notebook import ViewReady, handle_comm_messages_on_main_thread, release_on
 from .notice import connection_lost_notice, show_when_disconnected
 from .ping import PingPong
 from .plot import path_figure, set_path_layout
-from .session import server_session_document
+from .session import on_server_loop, server_session_document
 from .stream import LINE_PATHS, PathStream
 from .transport import close_when_silent, disable_nagle
 from .url import UrlSync, apply_query, url_recorder
@@ -188,8 +188,8 @@ class BrownianApp(Viewer):
         make_patch_curdoc_exception_safe()  # a client's bad patch must not leak its document
         show_when_disconnected(doc, self.connection_notice)
         # The browser's WebSocket is subscribed by the time the page reports it has loaded.
-        pn.state.onload(lambda: (disable_nagle(doc),
-                                 close_when_silent(doc, self.silent_client_timeout)))
+        pn.state.onload(lambda: on_server_loop(doc, lambda: (
+            disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))
         if self.sync_url:
             refused = apply_query(self.model, pn.state.session_args, URL_PARAMETERS)
             if refused:

@@ -26,6 +26,7 @@ from bokeh.models import ColumnDataSource
 from tornado.ioloop import IOLoop
 
 from . import compat
+from .session import server_loop
 from .wire import MAX_UNREAD_BYTES, can_write_now, gathering, pending_bytes, write_changes
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class Refresher:
                  max_unread: int = MAX_UNREAD_BYTES):
         self._refresh = refresh
         self._doc = doc
-        self._loop = IOLoop.current() if doc is not None else None
+        self._loop = server_loop(doc) if doc is not None else None
         self.min_interval = min_interval
         self.max_unread = max_unread
         self._queued: object | None = None
@@ -70,6 +71,9 @@ class Refresher:
             return
         if self._doc is None:
             self._run()
+            return
+        if IOLoop.current(instance=False) is not self._loop:  # e.g. while the page is built
+            self._loop.add_callback(self.request, urgent)
             return
         in_update = gathering(self._doc)
         if in_update and time.monotonic() >= self._last + self.min_interval:

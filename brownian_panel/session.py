@@ -1,9 +1,17 @@
-"""Which Bokeh document a component is being built for."""
+"""Which Bokeh document a component is being built for, and the server loop it lives on.
+
+Bokeh 3.10 builds a session's document on a worker thread when the app is a function
+(``pn.serve``), and on the server's loop for a script (``panel serve``): loop-bound work
+(timers, tasks) is handed to the session's server loop with ``on_server_loop``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import panel as pn
 from bokeh.document import Document
+from tornado.ioloop import IOLoop
 
 
 def server_session_document() -> Document | None:
@@ -11,3 +19,20 @@ def server_session_document() -> Document | None:
     a test without a server)."""
     doc = pn.state.curdoc
     return doc if doc is not None and doc.session_context else None
+
+
+def server_loop(doc: Document) -> IOLoop:
+    """The IOLoop of the server running ``doc``'s session (the current one if unknown)."""
+    server_context = getattr(doc.session_context, "server_context", None)
+    application_context = getattr(server_context, "application_context", None)
+    loop = getattr(application_context, "io_loop", None)
+    return loop if isinstance(loop, IOLoop) else IOLoop.current()
+
+
+def on_server_loop(doc: Document, action: Callable[[], object]) -> None:
+    """Run ``action`` now if this is ``doc``'s server loop thread, else soon on that loop."""
+    loop = server_loop(doc)
+    if IOLoop.current(instance=False) is loop:
+        action()
+    else:
+        loop.add_callback(action)

@@ -30,7 +30,7 @@ from .compat import (
 from .notice import connection_lost_notice, show_when_disconnected
 from .ping import PingPong
 from .plot import path_figure
-from .session import server_session_document
+from .session import on_server_loop, server_loop, server_session_document
 from .shared import SharedFeed, feed_for
 from .throttle import Throttle
 from .transport import close_when_silent, disable_nagle
@@ -75,7 +75,8 @@ class SharedApp(Viewer):
 
     def __init__(self, **params):
         if params.get("feed") is None:
-            params["feed"] = feed_for()
+            doc = server_session_document()
+            params["feed"] = feed_for(loop=server_loop(doc) if doc is not None else None)
         super().__init__(**params)
         self._doc: Document | None = server_session_document()
         model = self.feed.model
@@ -240,5 +241,5 @@ class SharedApp(Viewer):
         # The path is not this session's: when the server goes away, load the page again as
         # soon as one answers (behind nginx, another backend) and go on showing it.
         doc.js_on_event("connection_lost", CustomJS(code=RELOAD_WHEN_SERVED))
-        pn.state.onload(lambda: (disable_nagle(doc),
-                                 close_when_silent(doc, self.silent_client_timeout)))
+        pn.state.onload(lambda: on_server_loop(doc, lambda: (
+            disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))

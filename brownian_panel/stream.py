@@ -31,7 +31,7 @@ from .compat import refuse_client_writes
 from .ensemble import QUANTILES, quantile_columns
 from .model import BrownianMotion
 from .notebook import NotebookLink
-from .session import server_session_document
+from .session import server_loop, server_session_document
 from .ticker import Ticker, ticker_for
 from .wire import (
     JSON_LIMIT,
@@ -130,7 +130,7 @@ class PathStream(param.Parameterized):
         if self._callback is not None:
             return
         if self._doc is not None:
-            ticker, period = ticker_for(), self.model.period
+            ticker, period = ticker_for(server_loop(self._doc)), self.model.period
             ticker.add(self, period)
             self._callback = (ticker, period)
         else:

@@ -8,7 +8,8 @@ others; a period's timer stops when its last stream leaves.
 
 ``ticker_for(loop)`` returns the event loop's ticker, created on first use: this registry is
 process-wide on purpose (it is what makes the timer shared) and holds nothing but weak
-references to the streams; it is only touched from the loop's own thread.
+references to the streams. ``add`` and ``remove`` called from another thread (Bokeh 3.10 builds
+a ``pn.serve`` function app's page on a worker thread) are handed to the loop.
 """
 
 from __future__ import annotations
@@ -29,12 +30,16 @@ class Tickable(Protocol):
 class Ticker:
     """Calls ``tick()`` on registered streams, one shared timer per period (milliseconds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, loop: IOLoop | None = None) -> None:
+        #: The loop whose timers tick the streams.
+        self.loop = loop if loop is not None else IOLoop.current()
         self._timers: dict[int, PeriodicCallback] = {}
         self._streams: dict[int, weakref.WeakSet[Tickable]] = {}
 
     def add(self, stream: Tickable, period: int) -> None:
         """Tick ``stream`` every ``period`` ms, on the timer of all streams of that period."""
+        if self._elsewhere(self.add, stream, period):
+            return
         streams = self._streams.setdefault(period, weakref.WeakSet())
         streams.add(stream)
         if period not in self._timers:
@@ -44,10 +49,19 @@ class Ticker:
 
     def remove(self, stream: Tickable, period: int) -> None:
         """Stop ticking ``stream`` at ``period``; a timer with no stream left stops."""
+        if self._elsewhere(self.remove, stream, period):
+            return
         streams = self._streams.get(period)
         if streams is not None:
             streams.discard(stream)
         self._stop_if_idle(period)
+
+    def _elsewhere(self, method, *args) -> bool:
+        """Hand ``method(*args)`` to the loop when not on its thread; whether it was."""
+        if IOLoop.current(instance=False) is self.loop:
+            return False
+        self.loop.add_callback(method, *args)
+        return True
 
     def periods(self) -> dict[int, int]:
         """Running timers: period (ms) -> number of streams it ticks."""
@@ -75,5 +89,5 @@ def ticker_for(loop: IOLoop | None = None) -> Ticker:
     loop = loop if loop is not None else IOLoop.current()
     ticker = _TICKERS.get(loop)
     if ticker is None:
-        ticker = _TICKERS[loop] = Ticker()
+        ticker = _TICKERS[loop] = Ticker(loop)
     return ticker

@@ -19,6 +19,7 @@ from benchmarks.components import stop as stop_process
 from brownian_panel import BrownianApp
 from brownian_panel.app import TITLE
 from brownian_panel.export_route import ROUTES as EXPORT_ROUTES
+from brownian_panel.session import server_loop
 from brownian_panel.shared_app import SharedApp
 
 from .helpers import free_port, port_open, wait_until
@@ -61,7 +62,7 @@ def _serve(app_class: type) -> Iterator[ServedApp]:
     served = ServedApp(url=f"http://127.0.0.1:{port}/brownian")
 
     def new_session_app():
-        served.loop = IOLoop.current()
+        served.loop = server_loop(pn.state.curdoc)  # built on a worker thread in Bokeh 3.10
         app = app_class(**served.app_params)
         served.apps.append(app)
         return app

@@ -7,8 +7,6 @@ import importlib
 import inspect
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[2] / "brownian_panel"
 OUTSIDE_COMPAT = sorted(path for path in PACKAGE.rglob("*.py")
                         if "compat" not in path.relative_to(PACKAGE).parts)

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The whole test suite on both supported stacks, one after the other:
+#   stack A: the default python3 (3.11: Panel 1.9 / Bokeh 3.9), installed into it as a user would;
+#   stack B: Python 3.12 (Panel 1.10 / Bokeh 3.10) in .venv-py312/ of this checkout;
+#   and, where Python 3.13 is found, the unit tests in .venv-py313/ (same packages as B).
+# Exits non-zero if any stack failed; each stack's pytest closing line is printed.
+# Needs Debian's chromium, redis-server and nginx (README's test command installs them).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+find_python() {  # $1: version (3.12); prints a python of that version, or nothing
+    local candidate
+    for candidate in "python$1" "$(pyenv root 2>/dev/null)"/versions/"$1".*/bin/"python$1"; do
+        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys' 2>/dev/null; then
+            command -v "$candidate"
+            return
+        fi
+    done
+}
+
+venv_for() {  # $1: version, $2: folder; creates the venv and installs the test extras
+    local python
+    python=$(find_python "$1")
+    if [ -z "$python" ]; then
+        return 1
+    fi
+    [ -x "$2/bin/python" ] || "$python" -m venv "$2" || return 1
+    "$2/bin/python" -m pip install -q -e '.[test]' || return 1
+}
+
+failed=()
+run_stack() {  # $1: name, $2: python, rest: pytest arguments
+    local name=$1 python=$2
+    shift 2
+    echo "=== stack $name: $("$python" -m brownian_panel --versions | head -1)"
+    "$python" -m brownian_panel --versions | tail -n +3
+    if ! "$python" -m pytest "$@"; then
+        failed+=("$name")
+    fi
+}
+
+python3 -m pip install -q -e '.[test]' || exit 1
+ruff check . || failed+=("ruff")
+run_stack A python3
+
+if venv_for 3.12 .venv-py312; then
+    run_stack B .venv-py312/bin/python
+else
+    echo "stack B: no Python 3.12 found, or its install failed" >&2
+    failed+=("B")
+fi
+
+if [ -n "$(find_python 3.13)" ]; then
+    if venv_for 3.13 .venv-py313; then
+        run_stack "B (3.13, unit tests)" .venv-py313/bin/python tests/unit
+    else
+        failed+=("B-3.13 install")
+    fi
+else
+    echo "Python 3.13 not found: its unit tests not run"
+fi
+
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "FAILED: ${failed[*]}" >&2
+    exit 1
+fi
+echo "both stacks passed"
