@@ -34,7 +34,7 @@ def _probe() -> None:
 CURDOC_REPAIR = Feature(
     "exception-safe-patch-curdoc",
     uses="bokeh.io.doc._PATCHED_CURDOCS (a list) and patch_curdoc, replaced process-wide",
-    written_for="Bokeh 3.8-3.9 (3.10 fixed it upstream: not needed there)",
+    written_for="Bokeh 3.9.2 (3.10 fixed it upstream: not needed there)",
     stands_in_for="Bokeh's own patch_curdoc once it pops in a finally",
     fallback="Bokeh's patch_curdoc (a client's bad patch leaks its document into curdoc())",
     probe=_probe,

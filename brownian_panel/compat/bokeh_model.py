@@ -1,5 +1,5 @@
 """Changing a Bokeh model's Python side without notifications, and refusing clients' data writes
-(Bokeh 3.8-3.10).
+(Bokeh 3.9.2 and 3.10.2).
 
 The direct writes (``brownian_panel.wire``) encode a change themselves and must then put it in
 place without Bokeh sending it a second time: column data is set through ``dict``'s own methods

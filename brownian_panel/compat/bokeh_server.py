@@ -1,4 +1,4 @@
-"""A Bokeh server session's WebSockets and locks (Bokeh 3.8-3.10, Tornado 6.4-6.6).
+"""A Bokeh server session's WebSockets and locks (Bokeh 3.9.2 and 3.10.2, Tornado 6.6.1).
 
 Bokeh has no public way from a document to its session's connections, nor to ask whether the
 session's lock or a connection's write lock is held. Without them the app writes nothing
@@ -64,7 +64,7 @@ def _probe_tornado_lock() -> None:
 LOCK_STATE = Feature(
     "tornado-lock-state",
     uses="tornado.locks.Lock._block._value",
-    written_for="Tornado 6.4-6.6",
+    written_for="Tornado 6.6.1",
     stands_in_for="asking whether a connection's write lock is held (Tornado has no locked())",
     fallback="source.stream under the document lock",
     probe=_probe_tornado_lock,

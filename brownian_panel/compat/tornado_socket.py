@@ -1,4 +1,4 @@
-"""What Tornado knows of a WebSocket but does not publish (Tornado 6.4-6.6): bytes queued and
+"""What Tornado knows of a WebSocket but does not publish (Tornado 6.6.1): bytes queued and
 not yet taken by the kernel, per-message compression, and whether a pong arrived.
 """
 
@@ -22,7 +22,7 @@ def _probe_write_buffer() -> None:
 WRITE_BUFFER = Feature(
     "unread-bytes",
     uses="tornado.iostream.IOStream._write_buffer",
-    written_for="Tornado 6.4-6.6",
+    written_for="Tornado 6.6.1",
     stands_in_for="the bytes a client has not yet read (no public counter)",
     fallback="no holding back for a client that stops reading (the server's buffer grows)",
     probe=_probe_write_buffer,
@@ -42,7 +42,7 @@ def _probe_protocol() -> None:
 PROTOCOL_STATE = Feature(
     "websocket-protocol-state",
     uses="tornado.websocket.WebSocketProtocol13._received_pong / ._compressor",
-    written_for="Tornado 6.4-6.6",
+    written_for="Tornado 6.6.1",
     stands_in_for="whether a pong arrived since a ping; whether messages are compressed",
     fallback="no silent-client watch (Bokeh's session expiry only); no direct writes",
     probe=_probe_protocol,

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from brownian_panel import compat
+
 from ..conftest import PYTHON
 from ..helpers import run_in_session, wait_until
 from .conftest import browser_path, browser_points
@@ -185,11 +187,11 @@ def test_panel_serve_page_streams_offline(start_process, open_page):
 def test_loaded_page_websocket_has_nagle_off(served_app, open_page):
     open_page(served_app.url)
     app = served_app.app()
-    session = app.stream.source.document.session_context._session
+    document = app.stream.source.document
 
     def nodelay_flags() -> list[int]:
-        return [conn._socket.ws_connection.stream.socket.getsockopt(
+        return [websocket.ws_connection.stream.socket.getsockopt(
                     socket.IPPROTO_TCP, socket.TCP_NODELAY)
-                for conn in session._subscribed_connections]
+                for websocket in compat.session_websockets(document)]
 
     wait_until(lambda: nodelay_flags() and all(nodelay_flags()))
