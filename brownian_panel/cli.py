@@ -122,11 +122,15 @@ def app_parameters(argv: list[str] | None = None) -> dict[str, float]:
     """The app's options from the served script's arguments (``panel serve ... --args
     --silent-client-timeout 30 --shared``): ``shared`` (present only when asked for) picks the
     shared page, the rest are ``BrownianApp``/``SharedApp`` parameters; unknown arguments are
-    an error."""
+    an error (``SystemExit`` with argparse's message, on every Python: 3.13 raises
+    ``ArgumentError`` for unknown arguments where 3.11 and 3.12 exit)."""
     parser = argparse.ArgumentParser(prog="apps/brownian.py", add_help=False,
                                      exit_on_error=False)
     _add_app_options(parser)
-    options = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        options = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    except argparse.ArgumentError as error:
+        parser.error(str(error))
     _check_feed_settings(parser, options)
     return {name: value for name, value in vars(options).items() if value is not None}
 
