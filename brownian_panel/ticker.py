@@ -15,6 +15,7 @@ a ``pn.serve`` function app's page on a worker thread) are handed to the loop.
 from __future__ import annotations
 
 import logging
+import threading
 import weakref
 from typing import Protocol
 
@@ -82,12 +83,15 @@ class Ticker:
 
 
 _TICKERS: weakref.WeakKeyDictionary[IOLoop, Ticker] = weakref.WeakKeyDictionary()
+#: Pages built at once on worker threads (Bokeh 3.10) must not make two tickers for one loop.
+_TICKERS_LOCK = threading.Lock()
 
 
 def ticker_for(loop: IOLoop | None = None) -> Ticker:
     """The ticker of ``loop`` (default: the current thread's IOLoop), created on first use."""
     loop = loop if loop is not None else IOLoop.current()
-    ticker = _TICKERS.get(loop)
-    if ticker is None:
-        ticker = _TICKERS[loop] = Ticker(loop)
+    with _TICKERS_LOCK:
+        ticker = _TICKERS.get(loop)
+        if ticker is None:
+            ticker = _TICKERS[loop] = Ticker(loop)
     return ticker

@@ -41,7 +41,7 @@ run_stack() {  # $1: name, $2: python, rest: pytest arguments
 }
 
 python3 -m pip install -q -e '.[test]' || exit 1
-ruff check . || failed+=("ruff")
+python3 -m ruff check . || failed+=("ruff")
 run_stack A python3
 
 if venv_for 3.12 .venv-py312; then
