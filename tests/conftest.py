@@ -16,7 +16,7 @@ from bokeh.settings import settings as bokeh_settings
 from tornado.ioloop import IOLoop
 
 from benchmarks.components import stop as stop_process
-from brownian_panel import BrownianApp
+from brownian_panel import BrownianApp, compat
 from brownian_panel.app import TITLE
 from brownian_panel.export_route import ROUTES as EXPORT_ROUTES
 from brownian_panel.session import server_loop
@@ -97,6 +97,18 @@ def served_shared():
     """The shared-feed page (``SharedApp``) served like ``served_app``; the server's loop has
     its own feed, so each test starts a fresh one."""
     yield from _serve(SharedApp)
+
+
+@pytest.fixture
+def fresh_features(monkeypatch):
+    """``compat``'s features probed anew in the test (after the environment it sets through the
+    returned monkeypatch) and again after it."""
+    for feature in compat.FEATURES:
+        feature.reset()
+    yield monkeypatch
+    monkeypatch.undo()
+    for feature in compat.FEATURES:
+        feature.reset()
 
 
 @pytest.fixture

@@ -17,16 +17,11 @@ from .test_history import FAST, _client_history, _paused, _settled
 
 
 @pytest.fixture
-def public_paths(monkeypatch, caplog):
+def public_paths(fresh_features, caplog):
     """Every feature probed anew with the public paths asked for; probed anew after."""
     caplog.set_level(logging.WARNING, logger="brownian_panel")
-    monkeypatch.setenv(compat.PUBLIC_PATHS_ENV, "all")
-    for feature in compat.FEATURES:
-        feature.reset()
-    yield caplog
-    monkeypatch.undo()
-    for feature in compat.FEATURES:
-        feature.reset()
+    fresh_features.setenv(compat.PUBLIC_PATHS_ENV, "all")
+    return caplog
 
 
 def test_the_page_streams_and_its_history_follows_on_the_public_paths(public_paths,

@@ -20,17 +20,6 @@ from brownian_panel.compat.feature import Feature
 BOKEH_FIXED_PATCH_CURDOC = tuple(int(part) for part in bokeh_version.split(".")[:2]) >= (3, 10)
 
 
-@pytest.fixture
-def fresh_features(monkeypatch):
-    """Features probed anew in the test, and again after it."""
-    for feature in compat.FEATURES:
-        feature.reset()
-    yield monkeypatch
-    monkeypatch.undo()
-    for feature in compat.FEATURES:
-        feature.reset()
-
-
 @pytest.mark.parametrize("feature", compat.FEATURES, ids=lambda feature: feature.name)
 def test_every_fast_path_is_on_for_this_stack(feature, fresh_features):
     expected = compat.ON
