@@ -23,10 +23,10 @@ import numpy as np
 from bokeh.document import Document
 from bokeh.model import Model
 from bokeh.models import ColumnDataSource
-from tornado.ioloop import IOLoop
 
 from . import compat
 from .session import server_loop
+from .ticker import hand_to_loop
 from .wire import MAX_UNREAD_BYTES, can_write_now, gathering, pending_bytes, write_changes
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,7 @@ class Refresher:
         if self._doc is None:
             self._run()
             return
-        if IOLoop.current(instance=False) is not self._loop:  # e.g. while the page is built
-            self._loop.add_callback(self.request, urgent)
+        if hand_to_loop(self._loop, self.request, urgent):  # e.g. while the page is built
             return
         in_update = gathering(self._doc)
         if in_update and time.monotonic() >= self._last + self.min_interval:

@@ -13,6 +13,8 @@ import panel as pn
 from bokeh.document import Document
 from tornado.ioloop import IOLoop
 
+from .ticker import hand_to_loop
+
 
 def server_session_document() -> Document | None:
     """The document of the Bokeh server session being built, or None (a notebook, plain Python,
@@ -31,8 +33,5 @@ def server_loop(doc: Document) -> IOLoop:
 
 def on_server_loop(doc: Document, action: Callable[[], object]) -> None:
     """Run ``action`` now if this is ``doc``'s server loop thread, else soon on that loop."""
-    loop = server_loop(doc)
-    if IOLoop.current(instance=False) is loop:
+    if not hand_to_loop(server_loop(doc), action):
         action()
-    else:
-        loop.add_callback(action)

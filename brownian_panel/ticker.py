@@ -17,11 +17,21 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Protocol
 
 from tornado.ioloop import IOLoop, PeriodicCallback
 
 log = logging.getLogger(__name__)
+
+
+def hand_to_loop(loop: IOLoop, callback: Callable[..., object], *args: object) -> bool:
+    """Schedule ``callback(*args)`` on ``loop`` unless this is its thread; returns whether it
+    was handed over (False: the caller runs it now)."""
+    if IOLoop.current(instance=False) is loop:
+        return False
+    loop.add_callback(callback, *args)
+    return True
 
 
 class Tickable(Protocol):
@@ -39,7 +49,7 @@ class Ticker:
 
     def add(self, stream: Tickable, period: int) -> None:
         """Tick ``stream`` every ``period`` ms, on the timer of all streams of that period."""
-        if self._elsewhere(self.add, stream, period):
+        if hand_to_loop(self.loop, self.add, stream, period):
             return
         streams = self._streams.setdefault(period, weakref.WeakSet())
         streams.add(stream)
@@ -50,19 +60,12 @@ class Ticker:
 
     def remove(self, stream: Tickable, period: int) -> None:
         """Stop ticking ``stream`` at ``period``; a timer with no stream left stops."""
-        if self._elsewhere(self.remove, stream, period):
+        if hand_to_loop(self.loop, self.remove, stream, period):
             return
         streams = self._streams.get(period)
         if streams is not None:
             streams.discard(stream)
         self._stop_if_idle(period)
-
-    def _elsewhere(self, method, *args) -> bool:
-        """Hand ``method(*args)`` to the loop when not on its thread; whether it was."""
-        if IOLoop.current(instance=False) is self.loop:
-            return False
-        self.loop.add_callback(method, *args)
-        return True
 
     def periods(self) -> dict[int, int]:
         """Running timers: period (ms) -> number of streams it ticks."""
