@@ -46,10 +46,9 @@ releases the old app, so re-running never leaves an orphan periodic callback.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import panel as pn
@@ -64,8 +63,6 @@ from tornado.ioloop import IOLoop
 from . import compat
 from .compat import COMM_MANAGER_PATCH, COMM_MANAGER_PATCH_JS, view_comm
 from .wire import append_columns
-
-log = logging.getLogger(__name__)
 
 
 def _connection(comm: Any) -> Any | None:
@@ -196,9 +193,6 @@ class ViewReady(JSComponent):
     patch_comm_manager = param.Boolean(default=True, constant=True, doc="""
         Patch the page's CommManager (off where ``compat.COMM_MANAGER_PATCH`` is off).""")
 
-    #: Whether a browser said the patch could not be applied (warned once per process).
-    _warned: ClassVar[bool] = False
-
     def __init__(self, on_ready: Callable[[], None] | None = None, **params):
         params.setdefault("height", 0)
         params.setdefault("width", 0)
@@ -210,11 +204,8 @@ class ViewReady(JSComponent):
     def _handle_msg(self, data: object) -> None:
         if not isinstance(data, dict) or data.get("ready") is not True:
             return
-        missing = data.get("missing")
-        if missing and not ViewReady._warned:
-            ViewReady._warned = True
-            log.warning("brownian_panel: %s is off in this browser (no %s); using %s instead",
-                        COMM_MANAGER_PATCH.name, missing, COMM_MANAGER_PATCH.fallback)
+        if data.get("missing"):
+            COMM_MANAGER_PATCH.turn_off(f"the browser's CommManager has no {data['missing']}")
         doc = pn.state.curdoc  # Panel sets it to the document of the view that sent this
         if doc is not None:
             resend_widget_state(doc)

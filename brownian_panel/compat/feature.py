@@ -41,11 +41,19 @@ class Feature:
     def state(self) -> str:
         """``ON``, ``OFF`` or ``NOT_NEEDED``; probed on first access."""
         if self._state is None:
-            self._state, self.reason = self._check()
-            if self._state == OFF:
-                log.warning("brownian_panel: %s is off (%s); using %s instead",
-                            self.name, self.reason, self.fallback)
+            self._set(*self._check())
         return self._state
+
+    def turn_off(self, reason: str) -> None:
+        """A mismatch seen only at run time (e.g. in a browser): off from now on, one WARNING."""
+        if self._state != OFF:
+            self._set(OFF, reason)
+
+    def _set(self, state: str, reason: str) -> None:
+        self._state, self.reason = state, reason
+        if state == OFF:
+            log.warning("brownian_panel: %s is off (%s); using %s instead",
+                        self.name, reason, self.fallback)
 
     @property
     def on(self) -> bool:

@@ -47,6 +47,17 @@ def test_a_changed_shape_turns_the_feature_off_with_one_warning(caplog):
     assert "the public path" in record.getMessage()
 
 
+def test_a_mismatch_seen_at_run_time_turns_the_feature_off_with_one_warning(caplog):
+    feature = Feature("probe-feature", uses="-", written_for="-", stands_in_for="-",
+                      fallback="the public path", probe=lambda: None)
+    assert feature.on
+    with caplog.at_level(logging.WARNING, logger="brownian_panel.compat.feature"):
+        feature.turn_off("the browser's CommManager has no msg_handler")
+        feature.turn_off("the browser's CommManager has no msg_handler")
+    [record] = caplog.records
+    assert not feature.on and "probe-feature is off (the browser's" in record.getMessage()
+
+
 def test_the_environment_asks_for_the_public_paths(fresh_features, caplog):
     fresh_features.setenv(compat.PUBLIC_PATHS_ENV, "all")
     with caplog.at_level(logging.WARNING):
