@@ -17,7 +17,7 @@ from .export import EXPORT_PATH, EXPORTS, Export, route_installed
 from .history_view import HistoryView
 from .increments_view import IncrementsView
 from .model import BrownianMotion
-from .notebook import ViewReady, handle_comm_messages_on_main_thread, release_on_rerun
+from .notebook import ViewReady, release_on_rerun, repair_kernel_comms
 from .notice import connection_lost_notice, show_when_disconnected
 from .ping import PingPong
 from .plot import path_figure, set_path_layout
@@ -182,7 +182,7 @@ class BrownianApp(Viewer):
         doc = server_session_document()
         if doc is None:
             release_on_rerun(self.release)  # in a notebook: running the cell again releases
-            handle_comm_messages_on_main_thread()  # in IPython: see notebook.py
+            repair_kernel_comms()  # in IPython: see notebook.py
             return
         doc.on_session_destroyed(lambda session_context: self.release())
         make_patch_curdoc_exception_safe()  # a client's bad patch must not leak its document

@@ -15,7 +15,7 @@ import panel as pn
 import param
 
 from .compat import RefuseInvalidValue
-from .notebook import ViewReady
+from .notebook import ViewReady, repair_kernel_comms
 from .session import server_session_document
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ def model_editor(model: param.Parameterized, notebook_view_ready: bool = True, *
     ``notebook_view_ready`` is False (for a layout that has its own)."""
     params.setdefault("show_name", False)
     editor = pn.Param(model, parameters=list(EDITOR_WIDGETS), widgets=EDITOR_WIDGETS, **params)
-    if notebook_view_ready and server_session_document() is None:
-        editor.layout.append(ViewReady())
+    if server_session_document() is None:
+        repair_kernel_comms()  # in IPython: see notebook.py
+        if notebook_view_ready:
+            editor.layout.append(ViewReady())
     return editor

@@ -21,8 +21,10 @@ subshells", default "perCommTarget"), so ipykernel 7 handles the browser's messa
 thread than the main one, where cells and periodic callbacks run. Panel's document handling is
 not thread-safe: measured here, a browser message (the ping) handled on the subshell's thread
 pushed its reply while the main thread pushed an update, their comm frames interleaved and the
-browser dropped the update ("s is not iterable"). ``handle_comm_messages_on_main_thread`` hands
-each message over to the main thread's event loop, in order, as before subshells.
+browser dropped the update ("s is not iterable"). ``repair_kernel_comms`` hands each message
+over to the main thread's event loop, in order, as before subshells. It also repairs Panel 1.10
+leaving a view's document held after a browser change: of the value and value_throttled a
+slider move sends, only the first reached Python, and the last move could be lost.
 
 ``ViewReady`` also patches Panel's browser side of notebook views (its ``CommManager``, Panel
 1.9) where it goes wrong:
@@ -244,16 +246,17 @@ def release_on_rerun(release: Callable[[], None]) -> None:
     shell.events.register("pre_run_cell", release_if_home)
 
 
-def handle_comm_messages_on_main_thread() -> bool:
-    """Make every pyviz comm created from now on hand the messages it receives on another
-    thread (a kernel subshell's) to the main thread's event loop, and handle all messages in
-    the order they arrived: one arriving on the main thread while earlier ones wait for the
-    loop is handled after them (handled at once, it overtook them: three quick slider moves in
-    JupyterLab ended on the second one's value).
+def repair_kernel_comms() -> bool:
+    """In IPython, on the kernel's main thread: make every pyviz comm created from now on hand
+    the messages it receives on another thread (a kernel subshell's) to the main thread's event
+    loop, handled in arrival order (one arriving on the main thread while earlier ones wait is
+    handled after them: handled at once, it overtook them and three quick slider moves ended on
+    the second one's value); and make every change of a browser message reach Python (Panel
+    1.10 ran only the first, see ``compat.release_holds_after_browser_changes``).
 
-    Call it on the kernel's main thread; returns whether the hand-over is in place (never
-    outside IPython).
+    Returns whether the comm hand-over is in place (never outside IPython).
     """
     if _ipython_shell() is None or threading.current_thread() is not threading.main_thread():
         return False
+    compat.release_holds_after_browser_changes()
     return compat.handle_comm_messages_on_main_thread(IOLoop.current())

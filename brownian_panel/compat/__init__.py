@@ -36,11 +36,13 @@ from .bokeh_server import (
 from .feature import NOT_NEEDED, OFF, ON, PUBLIC_PATHS_ENV, Feature
 from .panel_document import PANEL_WRITE_QUEUE, panel_holds_writes
 from .panel_notebook import (
+    CHANGE_RELEASE,
     COMM_HANDLER,
     COMM_MANAGER_PATCH,
     COMM_MANAGER_PATCH_JS,
     VIEWS,
     handle_comm_messages_on_main_thread,
+    release_holds_after_browser_changes,
     view_comm,
 )
 from .panel_widgets import DEBOUNCE, PARAM_LINK, RefuseInvalidValue, answer_at_once
@@ -58,7 +60,7 @@ from .tornado_socket import (
 FEATURES: tuple[Feature, ...] = (
     SESSION_CONNECTIONS, LOCK_STATE, PANEL_WRITE_QUEUE, QUIET_CHANGES, PROTOCOL_STATE,
     WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, DEBOUNCE, PARAM_LINK, VIEWS,
-    COMM_HANDLER, COMM_MANAGER_PATCH,
+    COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH,
 )
 
 #: What writing a session's updates straight to its sockets needs (``brownian_panel.wire``).
@@ -104,7 +106,8 @@ __all__ = [
     "COMM_MANAGER_PATCH", "COMM_MANAGER_PATCH_JS", "RefuseInvalidValue", "answer_at_once",
     "append_quietly", "column", "compressing", "direct_writes", "forget_pong",
     "handle_comm_messages_on_main_thread", "make_patch_curdoc_exception_safe",
-    "panel_holds_writes", "pong_received", "refuse_client_writes", "replace_columns_quietly",
+    "panel_holds_writes", "pong_received", "refuse_client_writes",
+    "release_holds_after_browser_changes", "replace_columns_quietly",
     "report", "server_session", "session_locked", "session_websockets", "set_column_quietly",
     "set_quietly", "source_with_id", "stack", "unread_bytes", "view_comm", "watches_pongs",
     "write_locked",

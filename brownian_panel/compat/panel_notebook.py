@@ -12,7 +12,7 @@ from typing import Any
 
 from bokeh.document import Document
 
-from .feature import Feature, expect
+from .feature import Feature, NotNeeded, expect
 
 
 def _probe_views() -> None:
@@ -93,6 +93,60 @@ def handle_comm_messages_on_main_thread(loop: Any) -> bool:
 
     handle_on_main_thread.on_main_thread = True
     Comm._handle_msg = handle_on_main_thread
+    return True
+
+
+def _probe_change_release() -> None:
+    import inspect
+
+    import panel as pn
+    from panel.reactive import Syncable
+    from pyviz_comms import Comm
+
+    expect(list(inspect.signature(Syncable._schedule_change).parameters) ==
+           ["self", "doc", "comm"], "Syncable._schedule_change(self, doc, comm)")
+    doc = Document()
+    with pn.io.hold(doc, comm=Comm()):  # as Panel applies a browser change in a notebook
+        pass
+    if doc.callbacks.hold_value is None:
+        raise NotNeeded("Panel releases a notebook view's document after a browser change")
+
+
+CHANGE_RELEASE = Feature(
+    "notebook-change-release",
+    uses="panel.reactive.Syncable._schedule_change, wrapped process-wide",
+    written_for="Panel 1.10.0 (1.9.4 releases the document itself: not needed there)",
+    stands_in_for="Panel's hold(doc, comm=...) leaving the document as it found it",
+    fallback="Panel's handling (of a browser message changing several properties, only the "
+             "first reaches Python; the last slider move can be lost)",
+    probe=_probe_change_release,
+)
+
+
+def release_holds_after_browser_changes() -> bool:
+    """Make a notebook view's document unheld again after Panel has applied a browser change
+    to Python. Panel 1.10 leaves it held: the next changes of the same browser message are
+    then held instead of run, and the next push sends them back to the browser without ever
+    running them (three quick slider moves ended with the kernel one move behind). Patches
+    once; returns whether it is in place."""
+    if not CHANGE_RELEASE.on:
+        return False
+    from panel.reactive import Syncable
+
+    schedule = Syncable._schedule_change
+    if getattr(schedule, "releases_hold", False):
+        return True
+
+    def schedule_change(self: Any, doc: Document, comm: Any) -> None:
+        held = doc.callbacks.hold_value
+        try:
+            schedule(self, doc, comm)
+        finally:
+            if comm is not None and held is None and doc.callbacks.hold_value is not None:
+                doc.unhold()  # Panel has pushed what it held; release as it found it
+
+    schedule_change.releases_hold = True
+    Syncable._schedule_change = schedule_change
     return True
 
 

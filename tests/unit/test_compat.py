@@ -18,12 +18,16 @@ from brownian_panel.compat import bokeh_curdoc
 from brownian_panel.compat.feature import Feature
 
 BOKEH_FIXED_PATCH_CURDOC = tuple(int(part) for part in bokeh_version.split(".")[:2]) >= (3, 10)
+#: Panel 1.9 releases a notebook view's document after a browser change; 1.10 leaves it held.
+PANEL_RELEASES_CHANGE_HOLD = tuple(int(part) for part in pn.__version__.split(".")[:2]) < (1, 10)
 
 
 @pytest.mark.parametrize("feature", compat.FEATURES, ids=lambda feature: feature.name)
 def test_every_fast_path_is_on_for_this_stack(feature, fresh_features):
     expected = compat.ON
     if feature is compat.CURDOC_REPAIR and BOKEH_FIXED_PATCH_CURDOC:
+        expected = compat.NOT_NEEDED
+    if feature is compat.CHANGE_RELEASE and PANEL_RELEASES_CHANGE_HOLD:
         expected = compat.NOT_NEEDED
     assert feature.state == expected, f"{feature.name}: {feature.reason}"
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import panel as pn
 import pytest
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource
+from pyviz_comms import Comm
 
 from brownian_panel.notebook import NotebookLink, release_on_rerun
 
@@ -61,20 +63,28 @@ def test_without_cell_ids_nothing_is_released_and_no_hook_stays(shell):
     assert {event: len(shell.events.callbacks[event]) for event in hooks} == hooks
 
 
-def test_comm_messages_from_another_thread_are_handled_on_the_main_thread_in_order(shell):
+@pytest.fixture
+def kernel_patches():
+    """Puts back what ``repair_kernel_comms`` patches process-wide."""
+    from panel.reactive import Syncable
+
+    handle, schedule = Comm._handle_msg, Syncable._schedule_change
+    yield
+    Comm._handle_msg, Syncable._schedule_change = handle, schedule
+
+
+def test_comm_messages_from_another_thread_are_handled_on_the_main_thread_in_order(
+        shell, kernel_patches):
     import asyncio
     import threading
 
-    from pyviz_comms import Comm
+    from brownian_panel.notebook import repair_kernel_comms
 
-    from brownian_panel.notebook import handle_comm_messages_on_main_thread
-
-    original = Comm._handle_msg
     handled: list[tuple[int, bool]] = []
 
     async def scenario() -> None:
-        assert handle_comm_messages_on_main_thread()
-        assert handle_comm_messages_on_main_thread()  # once only
+        assert repair_kernel_comms()
+        assert repair_kernel_comms()  # once only
         comm = Comm(on_msg=lambda message: handled.append(
             (message["n"], threading.current_thread() is threading.main_thread())))
         comm.decode = lambda message: dict(message)
@@ -88,21 +98,18 @@ def test_comm_messages_from_another_thread_are_handled_on_the_main_thread_in_ord
                 break
             await asyncio.sleep(0.01)
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        Comm._handle_msg = original
+    asyncio.run(scenario())
     assert handled == [(n, True) for n in range(51)]
 
 
 def test_outside_ipython_comm_handling_is_left_alone():
-    from pyviz_comms import Comm
+    from panel.reactive import Syncable
 
-    from brownian_panel.notebook import handle_comm_messages_on_main_thread
+    from brownian_panel.notebook import repair_kernel_comms
 
-    original = Comm._handle_msg
-    assert not handle_comm_messages_on_main_thread()
-    assert Comm._handle_msg is original
+    handle, schedule = Comm._handle_msg, Syncable._schedule_change
+    assert not repair_kernel_comms()
+    assert (Comm._handle_msg, Syncable._schedule_change) == (handle, schedule)
 
 
 def test_the_editor_carries_a_view_ready_outside_a_server_session_unless_told_not_to():
@@ -114,3 +121,45 @@ def test_the_editor_carries_a_view_ready_outside_a_server_session_unless_told_no
     assert sum(isinstance(item, ViewReady) for item in model_editor(model).layout) == 1
     assert not any(isinstance(item, ViewReady)
                    for item in model_editor(model, notebook_view_ready=False).layout)
+
+
+class _OpenComm(Comm):
+    """A pyviz comm the browser has opened: what Panel pushes is recorded."""
+
+    def __init__(self):
+        super().__init__()
+        self._comm = self  # open: Panel pushes at once
+        self.sent: list[object] = []
+
+    def send(self, data=None, metadata=None, buffers=None):
+        self.sent.append(data)
+
+
+def _browser_message(doc: Document, comm, model, **values) -> None:
+    """Apply a browser's message to a notebook view's document as Panel's view does."""
+    events = [{"kind": "ModelChanged", "model": {"id": model.id}, "attr": name, "new": value}
+              for name, value in values.items()]
+    held = doc.callbacks.hold_value
+    doc.hold()
+    try:
+        doc.apply_json_patch({"events": events}, setter=comm.id)
+    finally:
+        doc.unhold()
+        if held:
+            doc.hold(held)
+
+
+def test_every_change_of_a_browser_message_reaches_python(kernel_patches):
+    # A slider moved in the browser sends value and value_throttled in one message; Panel
+    # 1.10 ran only the first of them, and the last move could be lost (kernel one move behind).
+    from brownian_panel import compat
+
+    compat.release_holds_after_browser_changes()
+    doc, comm = Document(), _OpenComm()
+    slider = pn.widgets.FloatSlider(start=0, end=2, step=0.1, value=0.25)
+    root = slider.get_root(doc, comm)
+    doc.add_root(root)
+    for value in (0.4, 0.5, 0.6):
+        _browser_message(doc, comm, root, value=value, value_throttled=value)
+        assert (slider.value, slider.value_throttled) == (value, value)
+    assert doc.callbacks.hold_value is None
