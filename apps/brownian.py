@@ -4,18 +4,18 @@ browser session, or with --shared one path for every viewer (drawn in this proce
 `brownian-panel produce` through Redis)."""
 from brownian_panel import BrownianApp
 from brownian_panel.cli import FEED_SETTINGS, app_parameters
-from brownian_panel.shared_app import SharedApp
+from brownian_panel.views.shared_page import SharedApp
 
 options = app_parameters()
 redis_url = options.pop("redis_url", None)
 settings = {name: options.pop(name) for name in FEED_SETTINGS if name in options}
 if options.pop("shared", False):
     if redis_url:
-        from brownian_panel.redis_feed import redis_feed_for
+        from brownian_panel.feed.redis_feed import redis_feed_for
 
         options["feed"] = redis_feed_for(redis_url)
     else:
-        from brownian_panel.shared import feed_for
+        from brownian_panel.feed.hub import feed_for
 
         options["feed"] = feed_for(**settings)
     SharedApp(**options).servable(title="Brownian motion (shared)")

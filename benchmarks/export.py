@@ -17,10 +17,10 @@ import json
 import time
 import tracemalloc
 
-from brownian_panel.ensemble import EnsembleHistory
-from brownian_panel.export import Export
-from brownian_panel.history import History
-from brownian_panel.model import BrownianMotion
+from brownian_panel.export.csv import Export
+from brownian_panel.model.ensemble import EnsembleHistory
+from brownian_panel.model.history import History
+from brownian_panel.model.walk import BrownianMotion
 
 from .machine import machine
 

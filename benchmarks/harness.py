@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -23,8 +22,9 @@ from bokeh.client import ClientSession, pull_session
 from bokeh.events import DocumentReady
 from bokeh.models import ColumnDataSource
 
-import brownian_panel  # noqa: F401  (registers Panel's and our Bokeh models for client documents)
+import brownian_panel.views  # noqa: F401  (registers Panel's and our Bokeh models for client documents)
 from brownian_panel.cli import CHECK_UNUSED_SESSIONS_MS, UNUSED_SESSION_LIFETIME_MS
+from support.bokeh_client import handle_messages_in_a_loop
 
 BASELINES = Path(__file__).with_name("baselines")
 
@@ -173,37 +173,6 @@ def _page_served(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
-
-
-def handle_messages_in_a_loop(connection) -> None:
-    """Make a ``bokeh.client`` connection handle incoming messages in a loop.
-
-    Bokeh's ``ClientConnection._handle_messages`` awaits ``_next()``, which awaits
-    ``_handle_messages`` again: the chain of coroutines grows by three frames per message, and
-    a client hits RecursionError after a few hundred messages (a few seconds of a session at
-    20 updates/s plus its History refreshes).
-    """
-    from bokeh.client.states import DISCONNECTED, ErrorReason
-
-    async def handle_messages() -> None:
-        while True:
-            # Let the loop's other callbacks (close, a property change to send) run between
-            # messages: reading an already-received message does not suspend.
-            await asyncio.sleep(0)
-            message = None if connection.closing else await connection._pop_message()
-            if message is None:
-                await connection._transition_to_disconnected(
-                    DISCONNECTED(ErrorReason.HTTP_ERROR, 500, "Internal server error."))
-                return
-            if message.msgtype == "PATCH-DOC":
-                connection._session._handle_patch(message)
-            predicate = connection._until_predicate
-            if predicate is not None and predicate():
-                await connection._next()  # stops the loop, as Bokeh's own path does
-                return
-
-    connection.closing = False  # set by a client's close(): stop reading the backlog
-    connection._handle_messages = handle_messages
 
 
 class LoadClient:

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from brownian_panel.history import History
+from brownian_panel.model.history import History
 
 from .machine import machine
 
@@ -40,8 +40,8 @@ def _zoom_handler(values: np.ndarray, pixels: int, rng: np.random.Generator) -> 
     and setting the source (no socket write)."""
     from bokeh.events import RangesUpdate
 
-    from brownian_panel.history_view import HistoryView
-    from brownian_panel.model import BrownianMotion
+    from brownian_panel.model.walk import BrownianMotion
+    from brownian_panel.views.history import HistoryView
 
     view = HistoryView(BrownianMotion(history=max(len(values), 100_000)))
     view.history.append(values)
@@ -60,7 +60,7 @@ def _ticks(values: np.ndarray, pixels: int, batch: int = 1000, ticks: int = 200)
     """One app tick at the end of the history: append a batch, then bring the whole-history
     view up to date, as the app does (``FollowingView``: the changed tail) and by recomputing
     the whole view (``History.view``)."""
-    from brownian_panel.following import FollowingView
+    from brownian_panel.model.decimation import FollowingView
 
     history = History(capacity=len(values))
     history.append(values[:-batch * ticks])

@@ -21,7 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .components import stop, wait_for_port
+from support.processes import stop, wait_for_port
+
 from .harness import CHROMIUM, CHROMIUM_FLAGS, free_port
 
 APP = Path(__file__).resolve().parent / "apps" / "sessions_made.py"

@@ -25,7 +25,7 @@ from bokeh.protocol import Protocol
 from bokeh.util.token import generate_jwt_token, generate_session_id
 from tornado.websocket import websocket_connect
 
-from brownian_panel.shared_app import SOURCE_ID
+from brownian_panel.views.shared_page import SOURCE_ID
 
 
 def _document_ready_frames() -> list[str]:

@@ -35,9 +35,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from brownian_panel.cli import CHECK_UNUSED_SESSIONS_MS, UNUSED_SESSION_LIFETIME_MS
-from brownian_panel.redis_feed import STREAM
+from brownian_panel.feed.redis_feed import STREAM
+from support import processes as components
 
-from . import components
 from .harness import (
     VARIANTS,
     LoadClient,

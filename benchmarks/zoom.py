@@ -27,9 +27,9 @@ import time
 import numpy as np
 import panel as pn
 
-from brownian_panel import wire
-from brownian_panel.app import BrownianApp
-from brownian_panel.history_view import HistoryView
+from brownian_panel.driver import wire
+from brownian_panel.views.history import HistoryView
+from brownian_panel.views.page import BrownianApp
 
 from .harness import CHROMIUM, CHROMIUM_FLAGS, free_port
 from .machine import machine

@@ -45,7 +45,7 @@ def panel_serve_args(argv: list[str] | None = None) -> list[str]:
         "--address", ours.address,
         "--check-unused-sessions", str(CHECK_UNUSED_SESSIONS_MS),
         "--unused-session-lifetime", str(UNUSED_SESSION_LIFETIME_MS),
-        "--plugins", "brownian_panel.export_route",  # the Download CSV route
+        "--plugins", "brownian_panel.export.route",  # the Download CSV route
     ]
     if ours.show:
         args.append("--show")
@@ -87,7 +87,7 @@ FEED_SETTINGS = ("period", "batch", "window", "seed")
 
 
 def _add_feed_settings(parser: argparse.ArgumentParser, defaults: bool) -> None:
-    from .model import BrownianMotion
+    from .model.walk import BrownianMotion
 
     for name in FEED_SETTINGS:
         parameter = BrownianMotion.param[name]
@@ -100,7 +100,7 @@ def _add_feed_settings(parser: argparse.ArgumentParser, defaults: bool) -> None:
 
 def _check_feed_settings(parser: argparse.ArgumentParser, options: argparse.Namespace) -> None:
     """Fail like argparse for a feed setting out of bounds, or given where it has no effect."""
-    from .model import BrownianMotion
+    from .model.walk import BrownianMotion
 
     settings = {name: getattr(options, name) for name in FEED_SETTINGS
                 if getattr(options, name) is not None}
@@ -140,8 +140,8 @@ def produce(argv: list[str]) -> None:
     interrupted (the one producer of a Redis-backed shared feed)."""
     import logging
 
-    from .model import BrownianMotion
-    from .redis_feed import Producer
+    from .feed.redis_feed import Producer
+    from .model.walk import BrownianMotion
 
     parser = argparse.ArgumentParser(prog="brownian-panel produce",
                                      description=produce.__doc__.split("\n")[0])

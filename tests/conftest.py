@@ -15,12 +15,12 @@ import pytest
 from bokeh.settings import settings as bokeh_settings
 from tornado.ioloop import IOLoop
 
-from benchmarks.components import stop as stop_process
 from brownian_panel import BrownianApp, compat
-from brownian_panel.app import TITLE
-from brownian_panel.export_route import ROUTES as EXPORT_ROUTES
-from brownian_panel.session import server_loop
-from brownian_panel.shared_app import SharedApp
+from brownian_panel.export.route import ROUTES as EXPORT_ROUTES
+from brownian_panel.runtime.session import server_loop
+from brownian_panel.views.page import TITLE
+from brownian_panel.views.shared_page import SharedApp
+from support.processes import stop as stop_process
 
 from .helpers import free_port, port_open, wait_until
 

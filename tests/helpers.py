@@ -15,7 +15,7 @@ from bokeh.client import ClientSession, pull_session
 from bokeh.models import ColumnDataSource
 from tornado.websocket import WebSocketClosedError
 
-from benchmarks.harness import handle_messages_in_a_loop
+from support.bokeh_client import handle_messages_in_a_loop
 
 
 def free_port() -> int:

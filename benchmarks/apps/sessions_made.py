@@ -2,7 +2,7 @@
 every session it makes (benchmarks/num_procs.py counts orphan sessions with it)."""
 import os
 
-from brownian_panel.shared_app import SharedApp
+from brownian_panel.views.shared_page import SharedApp
 
 with open(os.environ["BROWNIAN_SESSIONS_LOG"], "a") as log:
     log.write(f"{os.getpid()}\n")

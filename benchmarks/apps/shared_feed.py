@@ -2,8 +2,8 @@
 benchmarks: `panel serve benchmarks/apps/shared_feed.py`."""
 import os
 
-from brownian_panel.shared import feed_for
-from brownian_panel.shared_app import SharedApp
+from brownian_panel.feed.hub import feed_for
+from brownian_panel.views.shared_page import SharedApp
 
 feed = feed_for()
 feed.model.param.update(period=int(os.environ.get("BROWNIAN_PERIOD", "100")), batch=1)

@@ -63,7 +63,7 @@ FEATURES: tuple[Feature, ...] = (
     COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH,
 )
 
-#: What writing a session's updates straight to its sockets needs (``brownian_panel.wire``).
+#: What writing a session's updates straight to its sockets needs (``brownian_panel.driver.wire``).
 DIRECT_WRITES: tuple[Feature, ...] = (
     SESSION_CONNECTIONS, LOCK_STATE, PANEL_WRITE_QUEUE, QUIET_CHANGES, PROTOCOL_STATE)
 

@@ -1,12 +1,7 @@
 """Changing a Bokeh model's Python side without notifications, and refusing clients' data writes
 (Bokeh 3.9.2 and 3.10.2).
 
-The direct writes (``brownian_panel.wire``) encode a change themselves and must then put it in
-place without Bokeh sending it a second time: column data is set through ``dict``'s own methods
-(``PropertyValueColumnData`` notifies from its overrides) and plain properties in
-``HasProps._property_values``. ``refuse_client_writes`` wraps ``ColumnDataSource._stream``,
-``patch`` and ``set_from_json`` per instance; ``source_with_id`` uses Bokeh's deferred
-initialisation (``Model.__new__(id=...)``) that deserialisation uses.
+Design notes: docs/architecture.md, "compat/bokeh_model.py".
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Panel's notebook machinery (Panel 1.9-1.10, pyviz_comms 3): a document's view comm, the
 kernel-side handler of comm messages, and a browser-side patch of Panel's ``CommManager``.
-Why each is needed: ``brownian_panel/notebook.py`` and docs/upstream.md.
+Why each is needed: docs/architecture.md ("Notebook") and docs/upstream.md.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ COMM_HANDLER = Feature(
 
 def handle_comm_messages_on_main_thread(loop: Any) -> bool:
     """Make every pyviz comm hand the messages it receives on another thread to the main
-    thread's ``loop``, handled in arrival order (see ``brownian_panel.notebook``). Call on the
+    thread's ``loop``, handled in arrival order (docs/architecture.md, "Notebook"). Call on the
     kernel's main thread; patches ``Comm._handle_msg`` once; returns whether it is in place."""
     if not COMM_HANDLER.on:
         return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from brownian_panel.notice import DISCONNECTED
+from brownian_panel.views.notice import DISCONNECTED
 
 from ..conftest import PYTHON, REPO_ROOT
 from ..helpers import free_port, port_open, wait_until

@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 
-from brownian_panel.notice import DISCONNECTED
+from brownian_panel.views.notice import DISCONNECTED
 
 from ..helpers import free_port, wait_until
 from .conftest import browser_points

@@ -1,4 +1,4 @@
-"""Real components for the scaled-out shared feed (``benchmarks.components``): Debian's
+"""Real components for the scaled-out shared feed (``support.processes``): Debian's
 redis-server and nginx on free loopback ports, the producer and panel processes, each stopped
 by PID after the test. A missing redis-server or nginx fails the test: these tests must run."""
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from benchmarks import components
+from support import processes as components
 
 from ..helpers import free_port
 

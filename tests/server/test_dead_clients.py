@@ -9,7 +9,7 @@ import time
 from bokeh.client import pull_session
 from bokeh.events import DocumentReady
 
-from brownian_panel.wire import MAX_UNREAD_BYTES, pending_bytes
+from brownian_panel.driver.wire import MAX_UNREAD_BYTES, pending_bytes
 
 from ..conftest import PYTHON, REPO_ROOT
 from ..helpers import LiveClient, free_port, port_open, run_in_session, wait_until

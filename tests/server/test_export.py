@@ -99,14 +99,14 @@ def test_the_served_script_offers_the_link_only_with_the_route(start_process, pl
     base = start_process(lambda port: [
         PYTHON, "-m", "panel", "serve", "apps/brownian.py", "--port", str(port),
         "--address", "127.0.0.1",
-        *(["--plugins", "brownian_panel.export_route"] if plugin else [])])
+        *(["--plugins", "brownian_panel.export.route"] if plugin else [])])
     with LiveClient(f"{base}/brownian", {"seed": "5", "period": "50", "batch": "100"}) as client:
         wait_until(lambda: client.points >= 3, timeout=30)
         texts = [html.unescape(model.text) for model in client.session.document.models
                  if "Download CSV" in str(getattr(model, "text", ""))]
         assert len(texts) == 1
         if not plugin:
-            assert "--plugins brownian_panel.export_route" in texts[0]
+            assert "--plugins brownian_panel.export.route" in texts[0]
             assert "href" not in texts[0]
             return
         href = re.search(r'href="([^"]+)"', texts[0]).group(1)

@@ -113,7 +113,7 @@ def _click(client: LiveClient, label: str):
 
 
 def test_viewers_that_are_caught_up_share_one_encoded_update(served_shared, monkeypatch):
-    from brownian_panel import wire
+    from brownian_panel.driver import wire
 
     encoded = []  # every message written by the wire module is encoded here
     encode = wire.message_frames

@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from brownian_panel.estimates import variance_interval
+from brownian_panel.model.estimates import variance_interval
 
 from ..helpers import LiveClient, run_in_session, wait_until
 

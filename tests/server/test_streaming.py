@@ -6,7 +6,7 @@ import asyncio
 
 import numpy as np
 
-from brownian_panel.ticker import ticker_for
+from brownian_panel.runtime.ticker import ticker_for
 
 from ..helpers import LiveClient, run_in_session, wait_until
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from brownian_panel.ensemble import (
+from brownian_panel.model.ensemble import (
     DisplacementSeries,
     EnsembleHistory,
     quantile_columns,
 )
-from brownian_panel.history import CHUNK
-from brownian_panel.model import BrownianMotion
+from brownian_panel.model.history import CHUNK
+from brownian_panel.model.walk import BrownianMotion
 
 
 def test_paths_are_independent_draws_from_the_one_seed():

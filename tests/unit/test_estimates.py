@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from brownian_panel.estimates import (
+from brownian_panel.model.estimates import (
     IncrementStatistics,
     VarianceSchedule,
     chi2_quantile,
     normal_density,
     variance_interval,
 )
-from brownian_panel.model import BrownianMotion
+from brownian_panel.model.walk import BrownianMotion
 
 
 @pytest.mark.parametrize("dof", [1, 2, 3, 7, 30, 100, 999, 1000, 1001, 5000, 10**5, 10**7])

@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from brownian_panel.export import CHUNK_POINTS, EXPORTS, Export, ExportInterrupted
-from brownian_panel.history import CHUNK, History
-from brownian_panel.model import BrownianMotion
+from brownian_panel.export.csv import CHUNK_POINTS, EXPORTS, Export, ExportInterrupted
+from brownian_panel.model.history import CHUNK, History
+from brownian_panel.model.walk import BrownianMotion
 
 
 def _exported(model: BrownianMotion, history: History) -> tuple[dict, np.ndarray, np.ndarray]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from brownian_panel.following import FollowingView, bucket_width
-from brownian_panel.history import CHUNK, History
+from brownian_panel.model.decimation import FollowingView, bucket_width
+from brownian_panel.model.history import CHUNK, History
 
 
 def _expected(values: np.ndarray, start: int, width: int) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from brownian_panel.history import CHUNK, LEAF, History
+from brownian_panel.model.history import CHUNK, LEAF, History
 
 
 def _filled(values: np.ndarray, rng: np.random.Generator, capacity: int = 10**7) -> History:

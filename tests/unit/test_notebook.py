@@ -114,8 +114,8 @@ def test_outside_ipython_comm_handling_is_left_alone():
 
 def test_the_editor_carries_a_view_ready_outside_a_server_session_unless_told_not_to():
     from brownian_panel import BrownianMotion
-    from brownian_panel.editor import model_editor
     from brownian_panel.notebook import ViewReady
+    from brownian_panel.views.editor import model_editor
 
     model = BrownianMotion()
     assert sum(isinstance(item, ViewReady) for item in model_editor(model).layout) == 1

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from brownian_panel.ping import MAX_COUNTER, PingPong, ping_counter
+from brownian_panel.views.ping import MAX_COUNTER, PingPong, ping_counter
 
 
 @pytest.mark.parametrize("message", [{"ping": 0}, {"ping": 41}, {"ping": MAX_COUNTER}])

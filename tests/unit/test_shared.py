@@ -6,8 +6,8 @@ import threading
 
 import numpy as np
 
-from brownian_panel.model import BrownianMotion
-from brownian_panel.shared import SharedFeed
+from brownian_panel.feed.hub import SharedFeed
+from brownian_panel.model.walk import BrownianMotion
 
 
 class _Reader:
@@ -120,7 +120,7 @@ def test_feed_for_makes_one_feed_per_loop_with_its_settings():
     import pytest
     from tornado.ioloop import IOLoop
 
-    from brownian_panel.shared import feed_for
+    from brownian_panel.feed.hub import feed_for
 
     loop = IOLoop(make_current=False)
     try:

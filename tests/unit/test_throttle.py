@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from brownian_panel.throttle import Throttle
+from brownian_panel.driver.throttle import Throttle
 
 
 class _Clock:

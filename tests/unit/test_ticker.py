@@ -8,7 +8,7 @@ import logging
 
 from tornado.ioloop import IOLoop
 
-from brownian_panel.ticker import Ticker, ticker_for
+from brownian_panel.runtime.ticker import Ticker, ticker_for
 
 
 class Counter:
@@ -77,7 +77,7 @@ def test_a_failing_stream_is_logged_and_the_others_go_on(caplog):
         ticker.remove(good, 20)
         return bad.ticks, good.ticks
 
-    with caplog.at_level(logging.ERROR, logger="brownian_panel.ticker"):
+    with caplog.at_level(logging.ERROR, logger="brownian_panel.runtime.ticker"):
         bad, good = _run(scenario)
     assert bad >= 3 and good >= 3
     assert "a stream's tick failed" in caplog.text

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs
 import pytest
 
 from brownian_panel import BrownianMotion
-from brownian_panel.app import URL_PARAMETERS
-from brownian_panel.url import apply_query, encode_query, parse_query_value
+from brownian_panel.views.page import URL_PARAMETERS
+from brownian_panel.views.url import apply_query, encode_query, parse_query_value
 
 
 @pytest.mark.parametrize(("raw", "value"), [

@@ -12,7 +12,7 @@ from bokeh.document.events import ColumnsStreamedEvent
 from bokeh.models import ColumnDataSource
 from bokeh.protocol import Protocol
 
-from brownian_panel.wire import (
+from brownian_panel.driver.wire import (
     append_columns,
     can_write_now,
     message_frames,

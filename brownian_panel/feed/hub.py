@@ -1,18 +1,6 @@
 """The shared feed: one producer per process, every session shows the same path.
 
-``SharedFeed`` owns one ``BrownianMotion`` (the global controls: variance, pause, reset), draws
-it on one timer on the server's event loop and keeps the last ``window`` points in a ring, each
-with its sequence number (its step, counted from the last reset, within ``run``). Subscribers
-(one per session: ``shared_app.SharedApp``) are told after each update and read what they have
-not shown yet with ``since``: a session that falls behind simply reads more points next time
-(coalesced, never a queue), a late joiner starts from the backlog, and none sees a gap or a
-duplicate while the window holds what it missed.
-
-This is the package's one deliberate piece of process-wide state: ``feed_for(loop)`` returns the
-event loop's feed, created on first use, so it outlives the sessions (Bokeh clears an app
-script's module globals when a session ends). It is thread-safe: the ring and the subscribers
-are guarded by a lock, so another thread may read ``since`` while the loop ticks. No Panel
-import.
+Design notes: docs/architecture.md, "feed/hub.py".
 """
 
 from __future__ import annotations
@@ -26,8 +14,8 @@ import numpy as np
 import param
 from tornado.ioloop import IOLoop
 
-from .model import BrownianMotion
-from .ticker import ticker_for
+from ..model.walk import BrownianMotion
+from ..runtime.ticker import ticker_for
 
 log = logging.getLogger(__name__)
 

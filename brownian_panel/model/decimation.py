@@ -1,17 +1,6 @@
 """The whole history as it grows, sent incrementally: fixed buckets, only the last one changes.
 
-A view of the whole history re-split into ``pixels`` buckets moves every bucket edge whenever a
-point arrives, so it must be recomputed and resent whole. ``FollowingView`` instead splits the
-index axis into fixed buckets of ``width`` points, the smallest power of two that keeps the
-held points within ``pixels`` buckets (so the whole history takes between about pixels / 2 and
-pixels buckets: one to two points a pixel). Each bucket is shown by its min and max in index
-order; a bucket of one point by that point twice, so every bucket has two entries (one when the
-width is 1: the raw points). New points only change the last bucket and add buckets after it:
-an update replaces the last bucket's entries and appends the new ones, a few points whatever
-the length. The view is rebuilt whole only when the width doubles (a handful of times over a
-run), the front is dropped, the walk is reset or the plot's width changes.
-
-No Panel or Bokeh import: ``HistoryView`` turns an update into a Bokeh patch + stream.
+Design notes: docs/architecture.md, "model/decimation.py".
 """
 
 from __future__ import annotations

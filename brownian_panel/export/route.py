@@ -1,6 +1,6 @@
 """The HTTP route of the CSV export, as a Panel server plugin.
 
-``panel serve apps/brownian.py --plugins brownian_panel.export_route`` (``brownian-panel``
+``panel serve apps/brownian.py --plugins brownian_panel.export.route`` (``brownian-panel``
 adds it) serves ``/brownian-export/<token>.csv``: the history of the session that owns the
 token, streamed in chunks with ``Content-Disposition: attachment``; any other token gets 404.
 Each chunk is flushed to the socket before the next is formatted, so a slow client holds at
@@ -13,7 +13,7 @@ import logging
 
 from tornado.web import HTTPError, RequestHandler
 
-from .export import EXPORT_PATH, EXPORTS, ExportInterrupted
+from .csv import EXPORT_PATH, EXPORTS, ExportInterrupted
 
 log = logging.getLogger(__name__)
 

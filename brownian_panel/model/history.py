@@ -1,19 +1,6 @@
 """The whole path since the last reset, and its min/max view of any range at pixel resolution.
 
-``History`` keeps raw float64 values in append-only chunks of ``CHUNK`` points and a min/max
-pyramid over them: level 1 summarizes buckets of 64 points, each next level 4 buckets of the one
-below, up to one node per chunk. A node stores its minimum, its maximum and their offsets inside
-the node. Only closed nodes are stored, so appending never rescans anything: a batch writes its
-values and closes the nodes it completes, computing each from the 64 (or 4) values below it.
-
-``view(start, stop, pixels)`` splits the range into ``pixels`` buckets and returns each bucket's
-minimum and maximum, in order: at most two points a pixel, and the true range of every bucket is
-kept (spikes are never lost). It reads the coarsest level whose nodes fit in a bucket: inner
-bucket edges are snapped to that level's node grid (buckets differ by under one node), the two
-ends of the range are exact, so the cost is O(pixels + levels) numpy work, not O(points).
-
-Step ``i`` (1, 2, 3, ... since the reset) is held at index ``i - 1``; x is implicit. When more
-than ``capacity`` points are held the oldest chunks are dropped whole. No Panel import.
+Design notes: docs/architecture.md, "model/history.py".
 """
 
 from __future__ import annotations

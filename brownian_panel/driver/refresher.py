@@ -1,15 +1,6 @@
 """Coalesced refreshes of a session's derived views, run on the server's event loop.
 
-A view derived from the path (the History plot, the increments histogram) is recomputed and
-written straight to the session's sockets outside the document lock, like the live stream, so
-a client that stops reading never leaves the document locked on a blocked write. ``Refresher``
-schedules that work: at most one refresh queued at a time (newer requests only change what it
-will read), no sooner than ``min_interval`` after the last one unless urgent, and none while the
-client leaves more than ``max_unread`` bytes unread or the session is busy (then retried). A
-request made while an update is being written (``wire.one_write``) refreshes at once if due, so
-the refresh rides in the update's socket write. Where direct writes are off
-(``compat.direct_writes()``) the refresh runs under the document lock and sets the models the
-public way. Outside a server session (a notebook, plain Python) a request refreshes at once.
+Design notes: docs/architecture.md, "driver/refresher.py".
 """
 
 from __future__ import annotations
@@ -24,9 +15,9 @@ from bokeh.document import Document
 from bokeh.model import Model
 from bokeh.models import ColumnDataSource
 
-from . import compat
-from .session import server_loop
-from .ticker import hand_to_loop
+from .. import compat
+from ..runtime.session import server_loop
+from ..runtime.ticker import hand_to_loop
 from .wire import MAX_UNREAD_BYTES, can_write_now, gathering, pending_bytes, write_changes
 
 log = logging.getLogger(__name__)

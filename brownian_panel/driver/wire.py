@@ -1,19 +1,6 @@
 """A stream update written straight to a server session's WebSockets.
 
-``source.stream`` in a Bokeh server session costs more than the update itself: the PATCH-DOC
-message is built by a ``Serializer`` that first takes a reference to every model of the
-document (Panel layouts hold hundreds), each of the message's WebSocket frames is a separate
-socket write and a separate asyncio task, and the Python-side columns notify their owners.
-``write_stream`` does the same update for one source: it appends to the Python-side columns
-exactly as ``ColumnDataSource.stream`` does (without notifications), encodes the Bokeh
-``ColumnsStreamed`` event with Bokeh's own serializer knowing only that source, and writes the
-message's frames in one socket write per connection.
-
-It only writes when nothing else can be mid-way through the session: the document lock is free
-(so no locked callback's writes are pending), no connection's write lock is held, and Panel holds
-no unsent message for the document. ``can_write_now`` says so; otherwise the caller streams the
-normal way, under the document lock. What it needs to know of Bokeh, Panel and Tornado comes
-from ``compat`` (``compat.direct_writes()``); without it ``can_write_now`` is always False.
+Design notes: docs/architecture.md, "driver/wire.py".
 """
 
 from __future__ import annotations
@@ -40,9 +27,9 @@ from bokeh.models import ColumnDataSource
 from bokeh.protocol.messages.patch_doc import patch_doc
 from tornado.iostream import StreamClosedError
 
-from . import compat
-from .compat import append_quietly as append_columns
-from .compat import session_websockets
+from .. import compat
+from ..compat import append_quietly as append_columns
+from ..compat import session_websockets
 
 _TEXT, _BINARY, _FIN = 0x1, 0x2, 0x80
 

@@ -1,12 +1,6 @@
 """The page URL as a record of the run: query values set the model, the URL follows the model.
 
-At session start each known query value is applied on its own; a refused one keeps the default
-and is reported. Afterwards the query string is rewritten in the browser (with
-``history.replaceState``) from the model whenever a recorded parameter changes.
-
-Panel's ``Location.sync`` is not used: it applies the whole query in one ``param.update`` (its
-error hook gets all values, not the refused one), and its browser side (Panel 1.9) pushes a
-history entry for every change and holds URL updates until the document reports idle.
+Design notes: docs/architecture.md, "views/url.py".
 """
 
 from __future__ import annotations

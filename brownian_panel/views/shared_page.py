@@ -1,12 +1,6 @@
 """``SharedApp``: one session's page of the shared feed (every viewer sees the same path).
 
-The page shows the feed's path in its own ``ColumnDataSource(name="path")``, starting from the
-backlog (the last window) and then each update the feed announces, read with
-``SharedFeed.since`` so nothing is missed or repeated; a client that does not read, or a busy
-session, is simply read for later (coalesced). The controls (a variance slider, Reset,
-Pause/Resume) act on the feed's model, so they are global: a change from any viewer shows in
-every viewer's controls. A value the model refuses is reported on that page only and the slider
-returns to the model's value. The session's watchers and subscription end with it.
+Design notes: docs/architecture.md, "views/shared_page.py".
 """
 
 from __future__ import annotations
@@ -20,21 +14,15 @@ from bokeh.models import CustomJS
 from panel.viewable import Viewer
 from tornado.ioloop import IOLoop
 
-from .app import TITLE, pause_label
-from .compat import (
+from ..compat import (
     answer_at_once,
     make_patch_curdoc_exception_safe,
     refuse_client_writes,
     source_with_id,
 )
-from .notice import connection_lost_notice, show_when_disconnected
-from .ping import PingPong
-from .plot import path_figure
-from .session import on_server_loop, server_loop, server_session_document
-from .shared import SharedFeed, feed_for
-from .throttle import Throttle
-from .transport import close_when_silent, disable_nagle
-from .wire import (
+from ..driver.throttle import Throttle
+from ..driver.transport import close_when_silent, disable_nagle
+from ..driver.wire import (
     JSON_LIMIT,
     MAX_UNREAD_BYTES,
     can_write_now,
@@ -43,6 +31,12 @@ from .wire import (
     write_changes,
     write_stream,
 )
+from ..feed.hub import SharedFeed, feed_for
+from ..runtime.session import on_server_loop, server_loop, server_session_document
+from .notice import connection_lost_notice, show_when_disconnected
+from .page import TITLE, pause_label
+from .ping import PingPong
+from .plot import path_figure
 
 log = logging.getLogger(__name__)
 

@@ -1,15 +1,6 @@
 """One timer per period for every stream of a server process, instead of one per session.
 
-A Bokeh periodic callback per session costs a Tornado timer, a document-lock acquisition and
-its bookkeeping on every tick. A ``Ticker`` keeps one ``tornado.ioloop.PeriodicCallback`` per
-distinct period and, on each of its ticks, calls ``tick()`` on every stream registered with
-that period. Streams are held weakly and each one's error is logged without stopping the
-others; a period's timer stops when its last stream leaves.
-
-``ticker_for(loop)`` returns the event loop's ticker, created on first use: this registry is
-process-wide on purpose (it is what makes the timer shared) and holds nothing but weak
-references to the streams. ``add`` and ``remove`` called from another thread (Bokeh 3.10 builds
-a ``pn.serve`` function app's page on a worker thread) are handed to the loop.
+Design notes: docs/architecture.md, "runtime/ticker.py".
 """
 
 from __future__ import annotations

@@ -1,18 +1,6 @@
 """The streaming driver: moves new points from a model into a Bokeh ``ColumnDataSource``.
 
-``PathStream`` owns one session's ``ColumnDataSource`` and its periodic tick. On each tick it
-asks the model for one update and streams only those points (``rollover=window``), so the cost
-of an update does not grow with the path and memory stays bounded in the server and the
-browser. It follows the model: a new ``period`` reschedules the tick, a new ``run`` (reset, new
-seed) empties the source.
-
-In a server session the tick comes from the process's shared ``Ticker`` (one timer per period
-for all sessions) and the update is written straight to the session's WebSockets
-(``wire.write_stream``); when the session is busy (a locked callback, a write in progress) the
-update goes the normal way, ``source.stream`` under the document lock, queued behind the busy
-work so updates stay in order. Elsewhere (a notebook) the tick is Panel's ``PeriodicCallback``
-on the running asyncio loop and ``NotebookLink`` streams and pushes the update over Panel's comm.
-Either way the source refuses data changes sent by a client (``refuse_client_writes``).
+Design notes: docs/architecture.md, "driver/stream.py".
 """
 
 from __future__ import annotations
@@ -27,12 +15,12 @@ from bokeh.document import Document
 from bokeh.models import ColumnDataSource
 from panel.io.callbacks import PeriodicCallback
 
-from .compat import refuse_client_writes
-from .ensemble import QUANTILES, quantile_columns
-from .model import BrownianMotion
-from .notebook import NotebookLink
-from .session import server_loop, server_session_document
-from .ticker import Ticker, ticker_for
+from ..compat import refuse_client_writes
+from ..model.ensemble import QUANTILES, quantile_columns
+from ..model.walk import BrownianMotion
+from ..notebook import NotebookLink
+from ..runtime.session import server_loop, server_session_document
+from ..runtime.ticker import Ticker, ticker_for
 from .wire import (
     JSON_LIMIT,
     MAX_UNREAD_BYTES,

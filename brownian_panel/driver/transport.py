@@ -1,20 +1,6 @@
 """WebSocket tuning for a server session: Nagle's algorithm off, dead clients detected.
 
-Bokeh's server leaves Nagle's algorithm on for its WebSockets, so a small message (a streamed
-point, a pong) can wait up to ~40 ms for the previous one's ACK: the ping round trip measured 47 ms
-on loopback. ``disable_nagle`` sets ``TCP_NODELAY`` on the session's connections.
-
-A browser that vanishes without closing its connection (machine asleep, network gone) leaves the
-server a connection that never answers, so Bokeh never sees the session as unused.
-``close_when_silent`` pings each connection and closes it when the client has sent nothing at
-all since the ping, neither the pong nor a message; Bokeh then discards the session once it has
-been unused for its ``--unused-session-lifetime``. A pong alone is not enough: it queues behind
-every byte not yet read, and a browser that reads slower than the server writes (a busy
-machine at 20,000 points/s) lags by more than the timeout although its page still pings the
-server every second. Tornado's own ``ping_timeout`` closed such pages.
-
-What they need of Bokeh's session and Tornado's connection comes from ``compat``; where it is
-missing both do nothing.
+Design notes: docs/architecture.md, "driver/transport.py".
 """
 
 from __future__ import annotations
@@ -28,8 +14,8 @@ from typing import Any
 
 from bokeh.document import Document
 
-from . import compat
-from .compat import session_websockets
+from .. import compat
+from ..compat import session_websockets
 
 log = logging.getLogger(__name__)
 

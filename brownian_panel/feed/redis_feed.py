@@ -1,24 +1,6 @@
 """The shared feed over Redis: one producer process, one subscriber per panel process.
 
-``Producer`` owns the model and appends each update to a Redis stream (``XADD ... MAXLEN ~``)
-as one entry: the run (unique to the producer process and its reset count), the step of its
-first point, the float64 values and the producer's clock when drawn (``t``, for latency). The
-global controls live in a Redis hash changed only by ``SET_CONTROLS`` (a Lua script: set, bump
-``version``, ``PUBLISH`` the version, atomically). While Redis is unreachable the producer keeps
-at most ``buffer`` updates and writes them, in order, once it is back.
-
-``RedisFeed`` is what a panel process's sessions read (``SharedApp`` takes it in place of the
-in-process ``SharedFeed``): one reader thread per process reads the backlog (``XREVRANGE``)
-then follows (``XREAD BLOCK``) into the same ring of the last window, and a second thread
-follows the controls channel. The event loop only ever copies from the ring: no Redis call
-runs on it. Controls from a viewer are validated here (a refused value raises at once) and
-sent from a worker thread; while one is in flight, announced states are not applied (they
-would be older than it: a viewer moving the slider twice never sees its first value come back)
-and the sender reads the controls once Redis answered. After a lost
-connection both threads reconnect with a backoff capped at 0.25 s and resume after the last
-entry they read, and the controls are read again.
-
-Needs redis-py (the ``scale`` extra).
+Design notes: docs/architecture.md, "feed/redis_feed.py".
 """
 
 from __future__ import annotations
@@ -35,8 +17,8 @@ import numpy as np
 import param
 from tornado.ioloop import IOLoop
 
-from .model import BrownianMotion
-from .shared import SharedFeed
+from ..model.walk import BrownianMotion
+from .hub import SharedFeed
 
 log = logging.getLogger(__name__)
 

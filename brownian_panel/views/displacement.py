@@ -17,11 +17,11 @@ from bokeh.document import Document
 from bokeh.models import ColumnDataSource
 from bokeh.plotting import figure
 
-from .compat import refuse_client_writes
-from .ensemble import DisplacementSeries
-from .model import BrownianMotion
+from ..compat import refuse_client_writes
+from ..driver.refresher import STATISTICS_INTERVAL, Refresher, show
+from ..model.ensemble import DisplacementSeries
+from ..model.walk import BrownianMotion
 from .plot import style_legend
-from .refresher import STATISTICS_INTERVAL, Refresher, show
 
 
 def displacement_figure(source: ColumnDataSource, height: int = 260) -> figure:

@@ -9,21 +9,21 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from .compat import make_patch_curdoc_exception_safe
-from .displacement_view import DisplacementView
+from ..compat import make_patch_curdoc_exception_safe
+from ..driver.stream import LINE_PATHS, PathStream
+from ..driver.transport import close_when_silent, disable_nagle
+from ..export.csv import EXPORT_PATH, EXPORTS, Export, route_installed
+from ..model.ensemble import EnsembleHistory
+from ..model.walk import BrownianMotion
+from ..notebook import ViewReady, release_on_rerun, repair_kernel_comms
+from ..runtime.session import on_server_loop, server_session_document
+from .displacement import DisplacementView
 from .editor import EDITOR_WIDGETS, model_editor
-from .ensemble import EnsembleHistory
-from .export import EXPORT_PATH, EXPORTS, Export, route_installed
-from .history_view import HistoryView
-from .increments_view import IncrementsView
-from .model import BrownianMotion
-from .notebook import ViewReady, release_on_rerun, repair_kernel_comms
+from .history import HistoryView
+from .increments import IncrementsView
 from .notice import connection_lost_notice, show_when_disconnected
 from .ping import PingPong
 from .plot import path_figure, set_path_layout
-from .session import on_server_loop, server_session_document
-from .stream import LINE_PATHS, PathStream
-from .transport import close_when_silent, disable_nagle
 from .url import UrlSync, apply_query, url_recorder
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ class BrownianApp(Viewer):
         if not route_installed():
             return ("<small>Download CSV needs the export route: serve with "
                     "<code>brownian-panel</code> or <code>panel serve apps/brownian.py "
-                    "--plugins brownian_panel.export_route</code></small>")
+                    "--plugins brownian_panel.export.route</code></small>")
         self.export_token = EXPORTS.add(self.export)
         href = f"{pn.state.base_url.rstrip('/')}{EXPORT_PATH}/{self.export_token}.csv"
         return (f'<a href="{html.escape(href)}" download class="brownian-download" '

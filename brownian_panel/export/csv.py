@@ -1,20 +1,6 @@
 """Exact CSV export of the whole history, written in chunks.
 
-``Export`` turns a model's ``History`` into CSV text: a first comment line holding, as JSON,
-every parameter, the seed (and the entropy a seedless run drew, which reproduces it), the
-variance schedule and the range exported; then ``x,y`` (``x,y0,y1,...`` for an ensemble) and
-one row per step. y is written with
-Python's shortest round-trip ``repr``, so reading the file back gives exactly the same float64
-values; x is the step (the History plot's x). ``chunks`` yields the text a block of about
-``CHUNK_POINTS`` values at a time, reading each block from the history as it goes: extra memory
-stays bounded by one block, never a copy of the history. The rows are the history as it was
-when the export began; if the path restarts or the oldest points are dropped while it runs, it
-stops with ``ExportInterrupted`` rather than write a mixed file.
-
-``EXPORTS`` maps the random tokens of download links to their sessions' exports, so the HTTP
-route (``export_route``) can serve them: besides the shared feed's hub, the one deliberate
-process-wide registry. An app adds its export when its session starts and removes it when the
-session ends; unknown tokens find nothing.
+Design notes: docs/architecture.md, "export/csv.py".
 """
 
 from __future__ import annotations
@@ -26,9 +12,9 @@ import threading
 from collections.abc import Iterator
 from typing import TextIO
 
-from .ensemble import EnsembleHistory
-from .history import History
-from .model import BrownianMotion
+from ..model.ensemble import EnsembleHistory
+from ..model.history import History
+from ..model.walk import BrownianMotion
 
 #: Rows per chunk: about 0.5 MB of text and 10 ms of formatting here, so a download of 10^7
 #: points interleaves with the server's other work instead of blocking it.
@@ -38,7 +24,7 @@ CHUNK_POINTS = 16_384
 EXPORT_PATH = "/brownian-export"
 
 #: Module defining the HTTP route; Panel imports it only when serving with ``--plugins``.
-ROUTE_MODULE = "brownian_panel.export_route"
+ROUTE_MODULE = "brownian_panel.export.route"
 
 #: The form of the header line, for readers to check.
 FORMAT = "brownian_panel csv 1"
@@ -147,5 +133,5 @@ EXPORTS = ExportRegistry()
 
 def route_installed() -> bool:
     """Whether this server serves the export route (``panel serve --plugins
-    brownian_panel.export_route`` imported it)."""
+    brownian_panel.export.route`` imported it)."""
     return ROUTE_MODULE in sys.modules

@@ -1,12 +1,7 @@
 """The increments since the last variance change: a live histogram against N(0, variance) and
 the estimated variance with its 95% chi-square interval.
 
-``IncrementsView`` accumulates each update's increments into ``IncrementStatistics`` (O(batch),
-the increments are not kept) and starts over when the variance they were drawn with changes
-or the path restarts. The histogram (``ColumnDataSource(name="increments")``, as a density), the
-theoretical density (``name="increments-theory"``) and the estimate line (``Div`` named
-``variance-estimate``) are refreshed at most every ``STATISTICS_INTERVAL`` seconds through a
-``Refresher``, in one message in a server session.
+Design notes: docs/architecture.md, "views/increments.py".
 """
 
 from __future__ import annotations
@@ -17,11 +12,11 @@ from bokeh.document import Document
 from bokeh.models import ColumnDataSource, Div
 from bokeh.plotting import figure
 
-from .compat import refuse_client_writes
-from .estimates import IncrementStatistics, normal_density
-from .model import BrownianMotion
+from ..compat import refuse_client_writes
+from ..driver.refresher import STATISTICS_INTERVAL, Refresher, show
+from ..model.estimates import IncrementStatistics, normal_density
+from ..model.walk import BrownianMotion
 from .plot import style_legend
-from .refresher import STATISTICS_INTERVAL, Refresher, show
 
 
 def increments_figure(histogram: ColumnDataSource, theory: ColumnDataSource,

@@ -1,20 +1,6 @@
 """The History plot: every point since the last reset, decimated on the server to the pixels.
 
-``HistoryView`` appends each update's values (the first path's, for an ensemble) to a
-``History`` (the min/max pyramid) and shows min/max buckets of the visible x-range in the
-``ColumnDataSource(name="history")``: at most two points a pixel, each bucket's true min and
-max. With the whole history in view it follows new points at the app's update rate
-(``FollowingView``); a zoom or pan (Bokeh's ``RangesUpdate``) re-decimates the visible range
-(``History.view``), and the reset tool returns to the whole history. Over the same range it
-draws the theoretical envelope, ±1σ and ±2σ around the start, where σ² after step k is the sum
-of the increment variances so far (``ColumnDataSource(name="envelope")``; a click on its legend
-entry hides a band, and a hidden envelope is not computed nor sent).
-
-Refreshes run through a ``Refresher`` (coalesced; in a server session on the event loop outside
-the document lock, written straight to the sockets in one message with the envelope and status
-line). Following the whole history, a refresh rides in every update's socket write and sends
-only what changed (``FollowingView``: fixed buckets, the last one patched, new ones streamed);
-a zoom re-decimates the range and is answered at once.
+Design notes: docs/architecture.md, "views/history.py".
 """
 
 from __future__ import annotations
@@ -27,12 +13,12 @@ from bokeh.document import Document
 from bokeh.events import RangesUpdate, Reset
 from bokeh.models import ColumnDataSource, Div
 
-from .compat import refuse_client_writes
-from .following import FollowingView
-from .history import CHUNK, History
-from .model import BrownianMotion
+from ..compat import refuse_client_writes
+from ..driver.refresher import Refresher, show
+from ..model.decimation import FollowingView
+from ..model.history import CHUNK, History
+from ..model.walk import BrownianMotion
 from .plot import add_envelope, history_figure
-from .refresher import Refresher, show
 
 #: Plot width assumed until the browser reports the real one.
 DEFAULT_PIXELS = 1000

@@ -14,9 +14,9 @@ import logging
 import panel as pn
 import param
 
-from .compat import RefuseInvalidValue
-from .notebook import ViewReady, repair_kernel_comms
-from .session import server_session_document
+from ..compat import RefuseInvalidValue
+from ..notebook import ViewReady, repair_kernel_comms
+from ..runtime.session import server_session_document
 
 log = logging.getLogger(__name__)
 

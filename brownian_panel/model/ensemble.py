@@ -1,12 +1,7 @@
 """Ensembles of paths: every path's raw values, quantiles across paths, and the mean-squared
 displacement against theory. numpy only.
 
-``EnsembleHistory`` keeps the values of all paths step by step in chunks of about ``CHUNK``
-values (``CHUNK // paths`` steps each), allocated as they fill; past ``capacity`` values the
-oldest chunks are dropped, so ``history`` counts points over all paths. ``quantile_columns``
-turns one update of many paths into the live plot's bands, and ``DisplacementSeries`` keeps the
-mean-squared displacement across paths at most ``max_points`` steps, thinning itself by halves
-as the run grows so the cost and memory stay bounded however long it runs.
+Design notes: docs/architecture.md, "model/ensemble.py".
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Real components of the scaled-out shared feed, on loopback ports, stopped by PID: Debian's
 redis-server (no persistence), nginx with ``deploy/brownian.nginx.conf``, the producer and panel
-processes. Used by ``benchmarks.shared`` and the tests in ``tests/scale``."""
+processes. Used by ``benchmarks.shared`` and the tests."""
 
 from __future__ import annotations
 
