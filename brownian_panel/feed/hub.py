@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from typing import Protocol
 
 import numpy as np
@@ -15,6 +14,7 @@ import param
 from tornado.ioloop import IOLoop
 
 from ..model.walk import BrownianMotion
+from ..runtime.registry import SHARED_FEEDS, loop_closed
 from ..runtime.ticker import ticker_for
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ class SharedFeed:
 
     def stop(self) -> None:
         if self._period is not None:
-            ticker_for(self._loop).remove(self, self._period)
+            if not loop_closed(self._loop):
+                ticker_for(self._loop).remove(self, self._period)
             self._period = None
 
     @property
@@ -162,21 +163,16 @@ class SharedFeed:
             self.start()
 
 
-_FEEDS: weakref.WeakKeyDictionary[IOLoop, SharedFeed] = weakref.WeakKeyDictionary()
-_FEEDS_LOCK = threading.Lock()
-
-
 def feed_for(loop: IOLoop | None = None, **settings) -> SharedFeed:
     """The shared feed of ``loop`` (default: the current thread's IOLoop), created and started
     on first use with a model of ``settings`` (``BrownianMotion`` parameters, e.g. period,
     batch, window, seed); it runs as long as the loop. Asking again with other settings than
     the feed was made with is a ValueError (out-of-bounds settings too)."""
     loop = loop if loop is not None else IOLoop.current()
-    with _FEEDS_LOCK:
-        feed = _FEEDS.get(loop)
-        if feed is None:
-            feed = _FEEDS[loop] = SharedFeed(model=BrownianMotion(**settings), loop=loop)
-            feed.start()
+    feed, new = SHARED_FEEDS.get(
+        loop, lambda: SharedFeed(model=BrownianMotion(**settings), loop=loop))
+    if new:
+        feed.start()
     made = {name: getattr(feed.model, name) for name in settings}
     if made != settings:
         raise ValueError(f"the shared feed was made with {made}, not {settings}")

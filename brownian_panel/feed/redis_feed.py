@@ -18,6 +18,7 @@ import param
 from tornado.ioloop import IOLoop
 
 from ..model.walk import BrownianMotion
+from ..runtime.registry import REDIS_FEEDS
 from .hub import SharedFeed
 
 log = logging.getLogger(__name__)
@@ -377,16 +378,10 @@ class RedisFeed(SharedFeed):
         pass  # runs come from the producer's entries
 
 
-_REDIS_FEEDS: dict[tuple[IOLoop, str], RedisFeed] = {}
-_REDIS_FEEDS_LOCK = threading.Lock()
-
-
 def redis_feed_for(url: str, loop: IOLoop | None = None) -> RedisFeed:
     """The process's one subscriber of ``url`` on ``loop``, created and started on first use."""
     loop = loop if loop is not None else IOLoop.current()
-    with _REDIS_FEEDS_LOCK:
-        feed = _REDIS_FEEDS.get((loop, url))
-        if feed is None:
-            feed = _REDIS_FEEDS[(loop, url)] = RedisFeed(url, loop=loop)
-            feed.start()
+    feed, new = REDIS_FEEDS.get(loop, lambda: RedisFeed(url, loop=loop), key=url)
+    if new:
+        feed.start()
     return feed

@@ -6,12 +6,13 @@ Design notes: docs/architecture.md, "runtime/ticker.py".
 from __future__ import annotations
 
 import logging
-import threading
 import weakref
 from collections.abc import Callable
 from typing import Protocol
 
 from tornado.ioloop import IOLoop, PeriodicCallback
+
+from .registry import TICKERS
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +77,8 @@ class Ticker:
             self._streams.pop(period, None)
 
 
-_TICKERS: weakref.WeakKeyDictionary[IOLoop, Ticker] = weakref.WeakKeyDictionary()
-#: Pages built at once on worker threads (Bokeh 3.10) must not make two tickers for one loop.
-_TICKERS_LOCK = threading.Lock()
-
-
 def ticker_for(loop: IOLoop | None = None) -> Ticker:
-    """The ticker of ``loop`` (default: the current thread's IOLoop), created on first use."""
+    """The ticker of ``loop`` (default: the current thread's IOLoop), created on first use
+    (``registry.TICKERS``: pages built at once on worker threads share one)."""
     loop = loop if loop is not None else IOLoop.current()
-    with _TICKERS_LOCK:
-        ticker = _TICKERS.get(loop)
-        if ticker is None:
-            ticker = _TICKERS[loop] = Ticker(loop)
-    return ticker
+    return TICKERS.get(loop, lambda: Ticker(loop))[0]

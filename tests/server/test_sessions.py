@@ -7,6 +7,8 @@ import weakref
 
 import numpy as np
 
+from brownian_panel.export import EXPORTS
+
 from ..helpers import LiveClient, run_in_session, wait_until
 
 
@@ -80,11 +82,14 @@ def test_closing_a_session_stops_its_callback_and_releases_it(served_app):
         wait_until(lambda: client.points >= 3)
         app = served_app.apps.pop()
         assert app.stream.running and app.stream.updates > 0
+        token = app.export_token
+        assert token is not None and EXPORTS.get(token) is app.export
         released = {"app": weakref.ref(app), "stream": weakref.ref(app.stream),
                     "model": weakref.ref(app.model), "source": weakref.ref(app.stream.source)}
         del app
     # A scheduled callback would keep its stream reachable: being collected proves it stopped.
     wait_until(lambda: _collected(released), timeout=15)
+    assert EXPORTS.get(token) is None  # the download token went with the session
 
 
 def _collected(refs: dict[str, weakref.ref]) -> bool:
