@@ -100,6 +100,7 @@ def _add_feed_settings(parser: argparse.ArgumentParser, defaults: bool) -> None:
 
 def _check_feed_settings(parser: argparse.ArgumentParser, options: argparse.Namespace) -> None:
     """Fail like argparse for a feed setting out of bounds, or given where it has no effect."""
+    from .model.validation import refusal
     from .model.walk import BrownianMotion
 
     settings = {name: getattr(options, name) for name in FEED_SETTINGS
@@ -112,10 +113,10 @@ def _check_feed_settings(parser: argparse.ArgumentParser, options: argparse.Name
     if options.redis_url:
         parser.error(f"{given}: with --redis-url the producer draws the path: give them to "
                      "`brownian-panel produce`")
-    try:
-        BrownianMotion(**settings)
-    except ValueError as error:
-        parser.error(str(error))
+    for name, value in settings.items():
+        message = refusal(BrownianMotion, name, value)
+        if message is not None:
+            parser.error(f"--{name}: {message}")
 
 
 def app_parameters(argv: list[str] | None = None) -> dict[str, float]:

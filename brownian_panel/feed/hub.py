@@ -13,6 +13,7 @@ import numpy as np
 import param
 from tornado.ioloop import IOLoop
 
+from ..model.validation import check_all
 from ..model.walk import BrownianMotion
 from ..runtime.registry import SHARED_FEEDS, loop_closed
 from ..runtime.ticker import ticker_for
@@ -139,6 +140,7 @@ class SharedFeed:
     def control(self, on_error=None, **values) -> None:
         """Set global controls (``variance``, ``paused``): a refused value raises ValueError
         and changes nothing. (``on_error`` is for feeds that apply controls later.)"""
+        check_all(self.model, values)
         self.model.param.update(**values)
 
     def reset(self, on_error=None) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 import param
 from tornado.ioloop import IOLoop
 
+from ..model.validation import accepted, check_all
 from ..model.walk import BrownianMotion
 from ..runtime.registry import REDIS_FEEDS
 from .hub import SharedFeed
@@ -169,10 +170,10 @@ class Producer:
             return
         self._version = self._seen = controls["version"]
         values = {name: controls[name] for name in CONTROLS_FIELDS if name in controls}
-        try:
-            self.model.param.update(**values)
-        except ValueError as error:  # checked by the viewers too; never trust the hash
-            log.warning("controls refused: %s", error)
+        values, refusals = accepted(self.model, values)  # checked by the viewers too
+        for message in refusals:
+            log.warning("a control in Redis refused: %s", message)
+        self.model.param.update(**values)
         if self._resets is not None and controls["reset"] != self._resets:
             self.model.reset()
             self._queue({"run": self._run_id(), "first": 1, "y": b""})  # viewers empty now
@@ -309,10 +310,10 @@ class RedisFeed(SharedFeed):
             self._loop.add_callback(self._show_controls, values)
 
     def _show_controls(self, values: dict) -> None:
-        try:
-            self.model.param.update(**values)
-        except ValueError as error:
-            log.warning("controls from Redis refused: %s", error)
+        values, refusals = accepted(self.model, values)
+        for message in refusals:
+            log.warning("a control from Redis refused: %s", message)
+        self.model.param.update(**values)
 
     def _set_interrupted(self, interrupted: bool, error: Exception | None = None) -> None:
         if interrupted == self.interrupted:
@@ -329,8 +330,7 @@ class RedisFeed(SharedFeed):
         """Check ``values`` against the model's parameters (a refused one raises ValueError)
         and send them to the producer from a worker thread; ``on_error(message)`` on the loop
         if Redis cannot be reached."""
-        check = BrownianMotion(window=self.window)
-        check.param.update(**values)  # raises ValueError like the in-process feed
+        check_all(self.model, values)  # raises ValueError like the in-process feed
         fields = [item for name in values for item in (name, _encode(name, values[name]))]
         self._send(fields, on_error)
 

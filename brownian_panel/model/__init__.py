@@ -5,8 +5,10 @@ from .decimation import FollowingView, ViewUpdate, bucket_width
 from .ensemble import DisplacementSeries, EnsembleHistory, quantile_columns
 from .estimates import IncrementStatistics, VarianceSchedule, variance_interval
 from .history import History
+from .validation import accepted, check, check_all, expectation, refusal
 from .walk import BrownianMotion
 
 __all__ = ["BrownianMotion", "DisplacementSeries", "EnsembleHistory", "FollowingView", "History",
            "IncrementStatistics", "VarianceSchedule", "ViewUpdate", "bucket_width",
-           "quantile_columns", "variance_interval"]
+           "accepted", "check", "check_all", "expectation", "quantile_columns", "refusal",
+           "variance_interval"]

@@ -15,23 +15,22 @@ import panel as pn
 import param
 
 from ..compat import RefuseInvalidValue
+from ..model.validation import check
 from ..notebook import ViewReady, repair_kernel_comms
 from ..runtime.session import server_session_document
 
 log = logging.getLogger(__name__)
 
 
-def check_value(parameterized: param.Parameterized, name: str, value: object) -> None:
-    """Raise ``ValueError`` if ``parameterized.<name> = value`` would be refused; set nothing."""
-    try:
-        # param has no public "validate without setting"; _validate is what __set__ calls.
-        parameterized.param[name]._validate(value)
-    except TypeError as error:  # e.g. a comparison of a list with a bound
-        raise ValueError(f"parameter {name!r} cannot take {value!r}: {error}") from error
-
-
 class _Checked(RefuseInvalidValue):
-    check = staticmethod(check_value)
+    check = staticmethod(check)
+
+
+def float_slider(parameter: param.Number, **params) -> pn.widgets.FloatSlider:
+    """A ``FloatSlider`` whose label, range and step are ``parameter``'s (not linked to it)."""
+    start, end = parameter.bounds
+    return pn.widgets.FloatSlider(label=parameter.label, start=start, end=end,
+                                  step=parameter.step, **params)
 
 
 class GuardedFloatSlider(_Checked, pn.widgets.FloatSlider):

@@ -33,6 +33,7 @@ from ..driver.wire import (
 )
 from ..feed.hub import SharedFeed, feed_for
 from ..runtime.session import on_server_loop, server_loop, server_session_document
+from .editor import float_slider
 from .notice import connection_lost_notice, show_when_disconnected
 from .page import TITLE, pause_label
 from .ping import PingPong
@@ -81,8 +82,7 @@ class SharedApp(Viewer):
         self.source = refuse_client_writes(
             source_with_id(SOURCE_ID, data={"x": x.tolist(), "y": y.tolist()}, name="path"))
         self.plot = path_figure(self.source)
-        self.variance = pn.widgets.FloatSlider(label="Variance", start=0.0, end=2.0, step=0.1,
-                                               format="0[.]0", value=model.variance)
+        self.variance = float_slider(model.param.variance, format="0[.]0", value=model.variance)
         self.reset_button = pn.widgets.Button(label="Reset", color="warning")
         self.pause_button = pn.widgets.Button(label=pause_label(model.paused), color="primary")
         self.refused = pn.pane.Alert(alert_type="warning", visible=False)

@@ -14,6 +14,8 @@ import param
 from bokeh.document import Document
 from bokeh.models import CustomJS, Div
 
+from ..model.validation import refusal
+
 log = logging.getLogger(__name__)
 
 
@@ -36,11 +38,12 @@ def apply_query(model: param.Parameterized, arguments: Mapping[str, list[bytes |
         if not arguments.get(name):
             continue
         value = parse_query_value(arguments[name][-1])
-        try:
+        message = refusal(model, name, value)
+        if message is None:
             model.param.update(**{name: value})
-        except (ValueError, TypeError) as error:
-            log.warning("rejected %s=%.100r from the URL: %s", name, value, error)
-            refused[name] = f"Ignored {name}={value!r} from the URL: {error}"
+        else:
+            log.warning("rejected %s=%.100r from the URL: %s", name, value, message)
+            refused[name] = f"Ignored {name}={value!r} from the URL: {message}"
     return refused
 
 
