@@ -40,10 +40,11 @@ def _zoom_handler(values: np.ndarray, pixels: int, rng: np.random.Generator) -> 
     and setting the source (no socket write)."""
     from bokeh.events import RangesUpdate
 
+    from brownian_panel.model.record import Record
     from brownian_panel.model.walk import BrownianMotion
     from brownian_panel.views.history import HistoryView
 
-    view = HistoryView(BrownianMotion(history=max(len(values), 100_000)))
+    view = HistoryView(Record(BrownianMotion(history=max(len(values), 100_000))))
     view.history.append(values)
     samples = []
     for _ in range(100):

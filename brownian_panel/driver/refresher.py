@@ -18,7 +18,8 @@ from bokeh.models import ColumnDataSource
 from .. import compat
 from ..runtime.session import server_loop
 from ..runtime.ticker import hand_to_loop
-from .wire import MAX_UNREAD_BYTES, can_write_now, gathering, pending_bytes, write_changes
+from .gate import Write, decide
+from .wire import MAX_UNREAD_BYTES, gathering, write_changes
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +100,13 @@ class Refresher:
             self._locked_pending = True
             self._doc.add_next_tick_callback(self._run_locked)
             return
-        if pending_bytes(self._doc) > self.max_unread:  # wait for the client to read
+        write = decide(self._doc, self.max_unread)
+        if write is Write.BEHIND:  # wait for the client to read
             self._queued = self._loop.call_later(max(self.min_interval, RETRY_INTERVAL),
                                                  self._run_queued)
             self._queued_urgent = False
             return
-        if not can_write_now(self._doc):  # e.g. the reply to the event that asked is pending
+        if write is Write.LOCKED:  # e.g. the reply to the event that asked is pending
             self._queued = self._loop.call_later(BUSY_RETRY_INTERVAL, self._run_queued)
             return
         self._run_guarded()

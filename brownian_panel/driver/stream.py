@@ -21,14 +21,8 @@ from ..model.walk import BrownianMotion
 from ..notebook import NotebookLink
 from ..runtime.session import server_loop, server_session_document
 from ..runtime.ticker import Ticker, ticker_for
-from .wire import (
-    JSON_LIMIT,
-    MAX_UNREAD_BYTES,
-    can_write_now,
-    one_write,
-    pending_bytes,
-    write_stream,
-)
+from .gate import Write, decide
+from .wire import JSON_LIMIT, one_write, pending_bytes, write_stream
 
 log = logging.getLogger(__name__)
 
@@ -153,29 +147,23 @@ class PathStream(param.Parameterized):
         """
         if self.model.paused:
             return
-        if self._doc is not None and self._client_is_behind():
+        if self._queued:
+            return  # an update already waits for the busy session: the walk waits too
+        write = decide(self._doc)
+        if write is Write.BEHIND:
+            if not self.held_back:
+                log.warning("client is not reading (%d bytes unread): updates held back until "
+                            "it catches up", pending_bytes(self._doc))
+            self.held_back += 1
             return
-        if self._doc is not None and (self._queued or not can_write_now(self._doc)):
-            if self._queued:
-                return  # an update already waits for the busy session: the walk waits too
-            # The session is busy: stream under the document lock, after what holds it.
+        if self.held_back:
+            log.info("client caught up; updates resume after %d held back", self.held_back)
+            self.held_back = 0
+        if write is Write.LOCKED:
             self._queued += 1
             self._doc.add_next_tick_callback(self._locked_tick)
             return
         self._stream()
-
-    def _client_is_behind(self) -> bool:
-        unread = pending_bytes(self._doc)
-        if unread <= MAX_UNREAD_BYTES:
-            if self.held_back:
-                log.info("client caught up; updates resume after %d held back", self.held_back)
-                self.held_back = 0
-            return False
-        if not self.held_back:
-            log.warning("client is not reading (%d bytes unread): updates held back until it "
-                        "catches up", unread)
-        self.held_back += 1
-        return True
 
     def _locked_tick(self) -> None:
         self._queued -= 1

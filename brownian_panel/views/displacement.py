@@ -10,7 +10,6 @@ with one.
 
 from __future__ import annotations
 
-import numpy as np
 import panel as pn
 import param
 from bokeh.document import Document
@@ -20,7 +19,7 @@ from bokeh.plotting import figure
 from ..compat import refuse_client_writes
 from ..driver.refresher import STATISTICS_INTERVAL, Refresher, show
 from ..model.ensemble import DisplacementSeries
-from ..model.walk import BrownianMotion
+from ..model.record import Record
 from .plot import style_legend
 
 
@@ -40,10 +39,10 @@ def displacement_figure(source: ColumnDataSource, height: int = 260) -> figure:
 class DisplacementView:
     """The MSD plot of one model's ensemble."""
 
-    def __init__(self, model: BrownianMotion, doc: Document | None = None):
-        self.model = model
+    def __init__(self, record: Record, doc: Document | None = None):
+        self.model = model = record.model
         self._doc = doc
-        self.series = DisplacementSeries()
+        self._record = record
         self.source = refuse_client_writes(ColumnDataSource(
             data={"x": [], "msd": [], "theory": []}, name="msd"))
         #: The plot, built when first needed (None before).
@@ -53,9 +52,13 @@ class DisplacementView:
         self._refresher = Refresher(self.refresh, doc, STATISTICS_INTERVAL)
         self._watchers = [model.param.watch(self._on_run, "run")]
 
-    def append(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Add an update of several paths (y: paths × steps)."""
-        self.series.append(x, y)
+    @property
+    def series(self) -> DisplacementSeries:
+        """The mean-squared displacement so far (the record's)."""
+        return self._record.displacement
+
+    def on_update(self) -> None:
+        """The record has new points of several paths: refresh soon."""
         self._refresher.request()
 
     def refresh(self) -> None:
@@ -72,8 +75,7 @@ class DisplacementView:
         self._watchers = []
 
     def _on_run(self, event: param.parameterized.Event) -> None:
-        # A restart (reset, new seed or number of paths): start over, shown with 2+ paths.
-        self.series.clear()
+        # A restart (reset, new seed or number of paths): shown with 2+ paths.
         self._show_if_ensemble()
         self._refresher.request(urgent=True)
 

@@ -16,8 +16,7 @@ from bokeh.models import ColumnDataSource, Div
 from ..compat import refuse_client_writes
 from ..driver.refresher import Refresher, show
 from ..model.decimation import FollowingView
-from ..model.history import CHUNK, History
-from ..model.walk import BrownianMotion
+from ..model.record import Record
 from .plot import add_envelope, history_figure
 
 #: Plot width assumed until the browser reports the real one.
@@ -45,13 +44,15 @@ def _no_envelope() -> dict[str, np.ndarray]:
 
 
 class HistoryView:
-    """The History plot of one model: its pyramid, decimated source, figure and status line."""
+    """The History plot of a record: its decimated source, figure and status line."""
 
-    def __init__(self, model: BrownianMotion, doc: Document | None = None):
-        self.model = model
+    def __init__(self, record: Record, doc: Document | None = None):
+        self.model = record.model
+        model = self.model
         #: The server session's document, or None (a notebook, plain Python).
         self._doc = doc
-        self.history = History(capacity=self._capacity())
+        #: The pyramid shown (the record's: appended by whoever draws the model).
+        self.history = record.history
         self.source = refuse_client_writes(ColumnDataSource(data={"x": [], "y": []},
                                                             name="history"))
         self.envelope = refuse_client_writes(ColumnDataSource(data=_no_envelope(),
@@ -77,9 +78,8 @@ class HistoryView:
         self._watchers = [model.param.watch(self._on_capacity, "history"),
                           model.param.watch(self._on_run, "run")]
 
-    def append(self, y: np.ndarray) -> None:
-        """Add an update's values (the next steps) and refresh if the view follows them."""
-        self.history.append(y)
+    def on_update(self) -> None:
+        """The record has new points: refresh if the view follows them."""
         if self._range is None:
             self.request_refresh()
 
@@ -160,7 +160,6 @@ class HistoryView:
         for watcher in self._watchers:
             self.model.param.unwatch(watcher)
         self._watchers = []
-        self.history.clear()
 
     def _status_text(self) -> str | None:
         """The status line if it is due and changed (at most once a second while points
@@ -195,16 +194,9 @@ class HistoryView:
         self._range = None
         self.request_refresh(urgent=True)
 
-    def _capacity(self) -> int:
-        """Points of the first path to keep: ``history`` counts points over all paths."""
-        return max(self.model.history // self.model.paths, CHUNK)
-
     def _on_capacity(self, event: param.parameterized.Event) -> None:
-        self.history.set_capacity(self._capacity())
-        self.request_refresh()
+        self.request_refresh()  # the record has dropped what no longer fits
 
     def _on_run(self, event: param.parameterized.Event) -> None:
-        self.history.set_capacity(self._capacity())  # the number of paths may have changed
-        self.history.clear()
-        self._range = None
+        self._range = None  # the record is cleared already
         self.request_refresh(urgent=True)

@@ -15,7 +15,7 @@ from bokeh.plotting import figure
 from ..compat import refuse_client_writes
 from ..driver.refresher import STATISTICS_INTERVAL, Refresher, show
 from ..model.estimates import IncrementStatistics, normal_density
-from ..model.walk import BrownianMotion
+from ..model.record import Record
 from .plot import style_legend
 
 
@@ -37,10 +37,10 @@ def increments_figure(histogram: ColumnDataSource, theory: ColumnDataSource,
 class IncrementsView:
     """The increments histogram and variance estimate of one model."""
 
-    def __init__(self, model: BrownianMotion, doc: Document | None = None):
-        self.model = model
+    def __init__(self, record: Record, doc: Document | None = None):
+        self.model = model = record.model
         self._doc = doc
-        self.statistics = IncrementStatistics(model.variance)
+        self._record = record
         x, density = normal_density(model.variance)
         self.histogram = refuse_client_writes(ColumnDataSource(
             data={"left": [], "right": [], "density": []}, name="increments"))
@@ -54,13 +54,13 @@ class IncrementsView:
         self._refresher = Refresher(self.refresh, doc, STATISTICS_INTERVAL)
         self._watcher = model.param.watch(self._on_run, "run")
 
-    def append(self, increments: np.ndarray) -> None:
-        """Add an update's increments (drawn with the schedule's latest variance)."""
-        variance = self.model.schedule.last_variance
-        variance = self.model.variance if variance is None else variance
-        if variance != self.statistics.variance:
-            self.statistics = IncrementStatistics(variance)
-        self.statistics.add(increments)
+    @property
+    def statistics(self) -> IncrementStatistics:
+        """The increments since the last variance change (the record's)."""
+        return self._record.statistics
+
+    def on_update(self) -> None:
+        """The record has new increments: refresh soon."""
         self._refresher.request()
 
     def refresh(self) -> None:
@@ -89,5 +89,4 @@ class IncrementsView:
             self._watcher = None
 
     def _on_run(self, event: param.parameterized.Event) -> None:
-        self.statistics = IncrementStatistics(self.model.variance)
-        self._refresher.request(urgent=True)
+        self._refresher.request(urgent=True)  # the record is cleared already

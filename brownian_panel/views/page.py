@@ -12,12 +12,14 @@ from panel.viewable import Viewer
 from ..compat import make_patch_curdoc_exception_safe
 from ..driver.stream import LINE_PATHS, PathStream
 from ..driver.transport import close_when_silent, disable_nagle
-from ..export.csv import EXPORT_PATH, EXPORTS, Export, route_installed
+from ..export.csv import EXPORTS, Export
 from ..model.ensemble import EnsembleHistory
+from ..model.record import Record
 from ..model.walk import BrownianMotion
 from ..notebook import ViewReady, release_on_rerun, repair_kernel_comms
 from ..runtime.session import on_server_loop, server_session_document
 from .displacement import DisplacementView
+from .download import download_link
 from .editor import EDITOR_WIDGETS, model_editor
 from .history import HistoryView
 from .increments import IncrementsView
@@ -69,19 +71,20 @@ class BrownianApp(Viewer):
             params["model"] = BrownianMotion()
         super().__init__(**params)
         model = self.model
+        #: What the views read, appended by the stream's updates (before any view watches).
+        self.record = Record(model)
         self.stream = PathStream(model, timestamps=self.timestamps)
         session_doc = server_session_document()
-        self.history = HistoryView(model, session_doc)
-        self.increments = IncrementsView(model, session_doc)
-        self.displacement = DisplacementView(model, session_doc)
-        #: Every path's values when there are several (the History plot shows the first).
-        self.ensemble = EnsembleHistory(model.paths, model.history)
-        self.export = Export(model, self.history.history, self.ensemble)
+        self.history = HistoryView(self.record, session_doc)
+        self.increments = IncrementsView(self.record, session_doc)
+        self.displacement = DisplacementView(self.record, session_doc)
+        self.export = Export(model, self.record.history, self.record.ensemble)
         self.path_plot = path_figure(self.stream.source)
         set_path_layout(self.path_plot, self.stream.source, model.paths, LINE_PATHS)
+        link, token = download_link(self.export, session_doc)
         #: The session's download token (None outside a server session or without the route).
-        self.export_token: str | None = None
-        self.download = pn.pane.HTML(self._download_html(session_doc), margin=(5, 10))
+        self.export_token: str | None = token
+        self.download = pn.pane.HTML(link, margin=(5, 10))
         self.stream.add_listener(self._on_update)
         self.editor = model_editor(model, notebook_view_ready=False)
         self.ping = PingPong()
@@ -90,8 +93,7 @@ class BrownianApp(Viewer):
         self.reset_button.on_click(lambda event: model.reset())
         self.pause_button.on_click(lambda event: model.param.update(paused=not model.paused))
         self._watchers = [model.param.watch(self._show_pause_state, "paused"),
-                          model.param.watch(self._on_run, "run"),
-                          model.param.watch(self._on_history, "history")]
+                          model.param.watch(self._on_run, "run")]
         self.url_errors = pn.pane.Alert(alert_type="warning", visible=False)
         self.url_recorder = url_recorder()
         self.connection_notice = connection_lost_notice()
@@ -129,7 +131,7 @@ class BrownianApp(Viewer):
         self.history.release()
         self.increments.release()
         self.displacement.release()
-        self.ensemble.clear()
+        self.record.release()
         if self.export_token is not None:
             EXPORTS.remove(self.export_token)
         for watcher in self._watchers:
@@ -143,37 +145,21 @@ class BrownianApp(Viewer):
         with open(path, "w", encoding="utf-8", newline="") as file:
             self.export.write(file)
 
-    def _download_html(self, session_doc) -> str:
-        """The Download CSV link, or how to get the CSV where the route is not served."""
-        if session_doc is None:
-            return ("<small>CSV of the whole history: <code>app.export_csv('brownian.csv')"
-                    "</code></small>")
-        if not route_installed():
-            return ("<small>Download CSV needs the export route: serve with "
-                    "<code>brownian-panel</code> or <code>panel serve apps/brownian.py "
-                    "--plugins brownian_panel.export.route</code></small>")
-        self.export_token = EXPORTS.add(self.export)
-        href = f"{pn.state.base_url.rstrip('/')}{EXPORT_PATH}/{self.export_token}.csv"
-        return (f'<a href="{html.escape(href)}" download class="brownian-download" '
-                'style="padding:4px 10px;border:1px solid #0072b5;border-radius:4px;'
-                'text-decoration:none;color:#0072b5">Download CSV</a>')
+    @property
+    def ensemble(self) -> EnsembleHistory:
+        """Every path's values when there are several (the History plot shows the first)."""
+        return self.record.ensemble
 
     def _on_update(self, x, y) -> None:
-        if y.ndim == 1:
-            self.history.append(y)
-        else:  # an ensemble: the History plot shows the first path; all are kept for export
-            self.history.append(y[0])
-            self.ensemble.append(y)
-            self.displacement.append(x, y)
-        self.increments.append(self.model.increments.ravel())  # every path's increments
+        self.record.append(x, y, self.model.increments)  # every path's increments
+        self.history.on_update()
+        self.increments.on_update()
+        if y.ndim > 1:
+            self.displacement.on_update()
 
     def _on_run(self, event: param.parameterized.Event) -> None:
         # A restart, perhaps with another number of paths: lay the live plot out for it.
-        self.ensemble.clear(self.model.paths)
         set_path_layout(self.path_plot, self.stream.source, self.model.paths, LINE_PATHS)
-
-    def _on_history(self, event: param.parameterized.Event) -> None:
-        self.ensemble.capacity = event.new
 
     def _show_pause_state(self, event: param.parameterized.Event) -> None:
         self.pause_button.label = pause_label(event.new)

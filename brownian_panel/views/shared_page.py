@@ -20,17 +20,10 @@ from ..compat import (
     refuse_client_writes,
     source_with_id,
 )
+from ..driver.gate import Write, decide
 from ..driver.throttle import Throttle
 from ..driver.transport import close_when_silent, disable_nagle
-from ..driver.wire import (
-    JSON_LIMIT,
-    MAX_UNREAD_BYTES,
-    can_write_now,
-    pending_bytes,
-    stream_frames,
-    write_changes,
-    write_stream,
-)
+from ..driver.wire import JSON_LIMIT, stream_frames, write_changes, write_stream
 from ..feed.hub import SharedFeed, feed_for
 from ..runtime.session import on_server_loop, server_loop, server_session_document
 from .editor import float_slider
@@ -132,13 +125,12 @@ class SharedApp(Viewer):
 
     def offer(self) -> None:
         """The feed has news: show it now if the session can take it, else soon."""
-        if self._doc is None:
+        write = decide(self._doc)
+        if write is Write.HERE:
             self._catch_up(locked=True)
-            return
-        if pending_bytes(self._doc) > MAX_UNREAD_BYTES:
+        elif write is Write.BEHIND:
             self.held_back += 1  # read again at the next update: coalesced, never queued
-            return
-        if can_write_now(self._doc):
+        elif write is Write.NOW:
             self._catch_up(locked=False)
         elif not self._queued:  # busy: once, under the document lock, after what holds it
             self._queued = True
