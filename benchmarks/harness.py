@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from bokeh.models import ColumnDataSource
 import brownian_panel.views  # noqa: F401  (registers Panel's and our Bokeh models for client documents)
 from brownian_panel.cli import CHECK_UNUSED_SESSIONS_MS, UNUSED_SESSION_LIFETIME_MS
 from support.bokeh_client import handle_messages_in_a_loop
+from support.processes import free_port, port_open
 
 BASELINES = Path(__file__).with_name("baselines")
 
@@ -67,12 +67,6 @@ TIMESTAMPED = Variant(
     "timestamped")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far."""
     with open(f"/proc/{pid}/stat") as stat:
@@ -113,12 +107,6 @@ class Server:
     ready_s: float
 
 
-def _port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
 @contextlib.contextmanager
 def in_checkout(tree: Path) -> Iterator[None]:
     """Inside, ``tree`` is the working directory and PYTHONPATH, so servers started there run
@@ -151,7 +139,7 @@ def running(variant: Variant, first_page: bool = False, timeout: float = 60.0
     process = subprocess.Popen(variant.command(port), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:
-        while not (_port_open(port) and (not first_page or _page_served(url))):
+        while not (port_open(port) and (not first_page or _page_served(url))):
             if process.poll() is not None:
                 raise RuntimeError(f"{variant.name} exited with {process.returncode}")
             if time.monotonic() - started > timeout:

@@ -19,6 +19,7 @@ from .bokeh_model import (
     QUIET_CHANGES,
     append_quietly,
     column,
+    model_with_id,
     refuse_client_writes,
     replace_columns_quietly,
     set_column_quietly,
@@ -109,6 +110,6 @@ __all__ = [
     "panel_holds_writes", "pong_received", "refuse_client_writes",
     "release_holds_after_browser_changes", "replace_columns_quietly",
     "report", "server_session", "session_locked", "session_websockets", "set_column_quietly",
-    "set_quietly", "source_with_id", "stack", "unread_bytes", "view_comm", "watches_pongs",
-    "write_locked",
+    "model_with_id", "set_quietly", "source_with_id", "stack", "unread_bytes", "view_comm",
+    "watches_pongs", "write_locked",
 ]

@@ -159,10 +159,16 @@ def refuse_client_writes(source: ColumnDataSource) -> ColumnDataSource:
     return source
 
 
+def model_with_id(cls: type, model_id: str | None, **properties: Any) -> Any:
+    """A Bokeh model of ``cls`` with the id ``model_id`` (a fresh id if None, or without
+    ``FIXED_ID``)."""
+    if model_id is None or not FIXED_ID.on:
+        return cls(**properties)
+    model = cls.__new__(cls, id=model_id)
+    model.__init__(**properties)
+    return model
+
+
 def source_with_id(model_id: str, **properties: Any) -> ColumnDataSource:
     """A ``ColumnDataSource`` with the id ``model_id`` (a fresh id without ``FIXED_ID``)."""
-    if not FIXED_ID.on:
-        return ColumnDataSource(**properties)
-    source = ColumnDataSource.__new__(ColumnDataSource, id=model_id)
-    source.__init__(**properties)
-    return source
+    return model_with_id(ColumnDataSource, model_id, **properties)

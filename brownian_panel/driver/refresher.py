@@ -19,7 +19,7 @@ from .. import compat
 from ..runtime.session import server_loop
 from ..runtime.ticker import hand_to_loop
 from .gate import Write, decide
-from .wire import MAX_UNREAD_BYTES, gathering, write_changes
+from .wire import MAX_UNREAD_BYTES, FramesCache, gathering, one_write, write_changes
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,15 @@ class Refresher:
     """Runs ``refresh`` for a session's view, coalesced and rate-limited on the server's loop."""
 
     def __init__(self, refresh: Callable[[], None], doc: Document | None, min_interval: float,
-                 max_unread: int = MAX_UNREAD_BYTES):
+                 max_unread: int = MAX_UNREAD_BYTES, cache: FramesCache | None = None):
         self._refresh = refresh
         self._doc = doc
         self._loop = server_loop(doc) if doc is not None else None
         self.min_interval = min_interval
         self.max_unread = max_unread
+        #: With a cache, refreshes are due on the clock's multiples of ``min_interval`` (the
+        #: same moments for every page of a process) and their messages go through the cache.
+        self._cache = cache
         self._queued: object | None = None
         self._queued_urgent = False
         self._locked_pending = False
@@ -67,7 +70,7 @@ class Refresher:
         if hand_to_loop(self._loop, self.request, urgent):  # e.g. while the page is built
             return
         in_update = gathering(self._doc)
-        if in_update and time.monotonic() >= self._last + self.min_interval:
+        if in_update and self._due(time.monotonic()):
             # Inside an update's write (which checked the client reads and the session is
             # free): refresh now, in the same socket write.
             if self._queued is not None:
@@ -82,9 +85,19 @@ class Refresher:
         # Asked by an update but not due: a later update will most likely find it due and
         # refresh in its write; the timer, later than that, covers a stream that stopped.
         delay = 2 * self.min_interval if in_update else self.min_interval
-        wait = 0.0 if urgent else self._last + delay - time.monotonic()
+        wait = 0.0 if urgent else self._next_due() + delay - self.min_interval - time.monotonic()
         self._queued = self._loop.call_later(max(wait, 0.0), self._run_queued)
         self._queued_urgent = urgent
+
+    def _due(self, now: float) -> bool:
+        return now >= self._next_due()
+
+    def _next_due(self) -> float:
+        """When the next refresh is due: ``min_interval`` after the last one, or (with a
+        cache) at the first multiple of ``min_interval`` after it."""
+        if self._cache is None or self.min_interval <= 0:
+            return self._last + self.min_interval
+        return (self._last // self.min_interval + 1) * self.min_interval
 
     def release(self) -> None:
         self._released = True
@@ -123,19 +136,24 @@ class Refresher:
             log.exception("refresh failed; the next request tries again")
 
     def _run(self) -> None:
-        self._refresh()
+        if self._cache is not None and self._doc is not None and not gathering(self._doc):
+            with one_write(self._doc, self._cache):
+                self._refresh()
+        else:
+            self._refresh()
         self._last = time.monotonic()
 
 
 def show(doc: Document | None, data: dict[ColumnDataSource, dict[str, Any]],
          properties: list[tuple[Model, str, Any]],
-         tails: dict[ColumnDataSource, tuple[int, dict[str, np.ndarray]]] | None = None) -> None:
+         tails: dict[ColumnDataSource, tuple[int, dict[str, np.ndarray]]] | None = None,
+         key: object = None) -> None:
     """Put a refresh's new data, properties and tail changes (see ``wire.write_changes``) in
     place: in a server session written in one message; elsewhere (and where direct writes are
     off, under the document lock) set on the models, columns as plain lists (Panel's notebook
     comms fail on binary buffers), for the notebook's next push or Bokeh's own write."""
     if doc is not None and compat.direct_writes():
-        write_changes(doc, data=data, properties=properties, tails=tails)
+        write_changes(doc, data=data, properties=properties, tails=tails, key=key)
         return
     data = dict(data)
     for source, (replace, columns) in (tails or {}).items():

@@ -44,14 +44,40 @@ JSON_LIMIT = 16
 #: bounded, and the live stream and the derived views hold back alike (neither starves).
 MAX_UNREAD_BYTES = 2 * 2**20
 
+class FramesCache:
+    """The frames of the last messages written, by a key that determines their bytes (what
+    changed, and the models' ids): viewers whose pages share model ids and who are in step
+    write the same message, encoded once (``one_write(document, cache)``)."""
+
+    def __init__(self, size: int = 16):
+        self._frames: dict[tuple, bytes] = {}
+        self._size = size
+        #: Messages encoded, and written from the cache.
+        self.encoded = self.reused = 0
+
+    def frames(self, key: tuple, encode: Callable[[], bytes]) -> bytes:
+        frames = self._frames.get(key)
+        if frames is not None:
+            self.reused += 1
+            return frames
+        frames = encode()
+        self.encoded += 1
+        if len(self._frames) >= self._size:
+            del self._frames[next(iter(self._frames))]
+        self._frames[key] = frames
+        return frames
+
+
 class _Gathering:
-    """The events written to ``document`` while a ``one_write`` block is open, in order, and the
-    models they refer to."""
+    """The events written to ``document`` while a ``one_write`` block is open, in order, the
+    models they refer to, and the key of each change (``keyed``: every change had one)."""
 
     def __init__(self, document: Document):
         self.document = document
         self.events: list[Any] = []
         self.models: set[Model] = set()
+        self.keys: list[object] = []
+        self.keyed = True
         self.open = True
 
 
@@ -68,10 +94,11 @@ def _gathering_for(document: Document) -> _Gathering | None:
 
 
 @contextmanager
-def one_write(document: Document) -> Iterator[None]:
+def one_write(document: Document, cache: FramesCache | None = None) -> Iterator[None]:
     """Gather every change written to ``document`` inside the block and write them at the end
     as ONE message, one socket write per connection: each message costs about as much to encode
-    and write as a small update, so an update and the refreshes it makes due share one."""
+    and write as a small update, so an update and the refreshes it makes due share one. With a
+    ``cache``, a message whose every change came with a key is encoded once per key."""
     gathering = _Gathering(document)
     token = _GATHERING.set(gathering)
     try:
@@ -80,7 +107,14 @@ def one_write(document: Document) -> Iterator[None]:
         gathering.open = False
         _GATHERING.reset(token)
         if gathering.events:
-            _write_message(document, _event_message(gathering.events, gathering.models))
+            def encode() -> bytes:
+                return message_frames(_event_message(gathering.events, gathering.models))
+
+            if cache is not None and gathering.keyed:
+                key = tuple(gathering.keys)
+                _write_frames(document, lambda: cache.frames(key, encode))
+            else:
+                _write_frames(document, encode)
 
 
 def gathering(document: Document) -> bool:
@@ -159,26 +193,16 @@ def can_write_now(document: Document) -> bool:
 
 def write_stream(document: Document, source: ColumnDataSource,
                  data: dict[str, Sequence[float] | np.ndarray], rollover: int | None,
-                 frames: bytes | None = None) -> int:
+                 key: object = None) -> int:
     """Stream ``data`` into ``source`` and write the update to each open WebSocket of the
-    document's session; returns the number of connections written to.
+    document's session; returns the number of connections written to. ``key``: what
+    determines the update's bytes, for a ``FramesCache`` (see ``one_write``).
 
-    ``frames``, if given, are ``stream_frames(source, data, rollover)`` encoded once for many
-    sessions (their sources share one id): written as they are, outside a ``one_write`` block.
     Call only on the server's event loop thread, and only when ``can_write_now(document)``.
     """
     append_columns(source, data, rollover)
-    if frames is not None and _gathering_for(document) is None:
-        return _write_frames(document, lambda: frames)
     event = ColumnsStreamedEvent(source.document, source, "data", data, rollover, None)
-    return _send(document, [event], {source})
-
-
-def stream_frames(source: ColumnDataSource, data: dict[str, Sequence[float] | np.ndarray],
-                  rollover: int | None) -> bytes:
-    """The WebSocket frames ``write_stream`` writes for this update: the same bytes for every
-    session whose source has ``source``'s id (one message id for all)."""
-    return message_frames(stream_message(source, data, rollover))
+    return _send(document, [event], {source}, key)
 
 
 def write_data(document: Document, source: ColumnDataSource, data: dict[str, Any]) -> int:
@@ -196,8 +220,8 @@ def write_property(document: Document, model: Model, name: str, value: Any) -> i
 def write_changes(document: Document,
                   data: dict[ColumnDataSource, dict[str, Any]] | None = None,
                   properties: Sequence[tuple[Model, str, Any]] = (),
-                  tails: dict[ColumnDataSource, tuple[int, dict[str, np.ndarray]]] | None = None
-                  ) -> int:
+                  tails: dict[ColumnDataSource, tuple[int, dict[str, np.ndarray]]] | None = None,
+                  key: object = None) -> int:
     """Replace the data of several sources, set plain properties and change the tails of
     sources in ONE message, written like ``write_stream`` (same conditions); returns the number
     of connections written to. ``tails`` maps a source to (n, columns): its last n entries are
@@ -226,7 +250,7 @@ def write_changes(document: Document,
         compat.replace_columns_quietly(source, columns)
     for model, name, value in properties:
         compat.set_quietly(model, name, value)  # no notification: the change is written below
-    return _send(document, events, models) if events else 0
+    return _send(document, events, models, key) if events else 0
 
 
 def _tail_events(document: Document, source: ColumnDataSource, replace: int,
@@ -253,12 +277,15 @@ def _set_tail(source: ColumnDataSource, replace: int, columns: dict[str, np.ndar
         compat.set_column_quietly(source, name, column)
 
 
-def _send(document: Document, events: list[Any], models: set[Model]) -> int:
-    """Write ``events`` as one message now, or add them to the open ``one_write`` block's."""
+def _send(document: Document, events: list[Any], models: set[Model], key: object = None) -> int:
+    """Write ``events`` as one message now, or add them (and their ``key``) to the open
+    ``one_write`` block's."""
     gathering = _gathering_for(document)
     if gathering is not None:
         gathering.events += events
         gathering.models |= models
+        gathering.keys.append(key)
+        gathering.keyed = gathering.keyed and key is not None
         return sum(1 for _ in session_websockets(document))
     return _write_message(document, _event_message(events, models))
 

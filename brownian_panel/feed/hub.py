@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from typing import Protocol
 
 import numpy as np
 import param
 from tornado.ioloop import IOLoop
 
+from ..model.record import Record
 from ..model.validation import check_all
 from ..model.walk import BrownianMotion
 from ..runtime.registry import SHARED_FEEDS, loop_closed
@@ -25,12 +27,34 @@ class Subscriber(Protocol):
     def offer(self) -> None: ...
 
 
+#: Milliseconds between two checks of the number of viewers (each is told when it changed).
+VIEWER_COUNT_PERIOD = 1000
+
+
+class _ViewerCount:
+    """Ticked once a second: offers every subscriber an update when their number changed (so a
+    paused feed's viewers see it too)."""
+
+    def __init__(self, feed: SharedFeed):
+        self._feed = weakref.ref(feed)
+        self.told = 0
+
+    def tick(self) -> None:
+        feed = self._feed()
+        if feed is not None and feed.subscriptions != self.told:  # also 2 -> 1 -> 2 viewers
+            self.told = feed.subscriptions
+            feed.notify()
+
+
 class SharedFeed:
     """One path drawn for every subscriber of a process (see the module doc)."""
 
     def __init__(self, model: BrownianMotion | None = None, loop: IOLoop | None = None):
         #: The shared model: its controls are global.
         self.model = model if model is not None else BrownianMotion()
+        #: The History, statistics and paths every viewer shows (made before the feed watches
+        #: the model: a restart clears it before the viewers are told).
+        self.record: Record | None = Record(self.model)
         self._loop = loop  # the server's, known when started
         self._lock = threading.RLock()
         self._subscribers: set[Subscriber] = set()
@@ -41,9 +65,9 @@ class SharedFeed:
         self._run = self.model.run
         self._period: int | None = None
         self.updates = 0
-        #: The viewers' last update as written, ``(key, frames)``, kept by ``SharedApp`` on
-        #: the server's loop: caught-up viewers write the same bytes, encoded once.
-        self.encoded: tuple[object, bytes] | None = None
+        #: Subscriptions and unsubscriptions so far (the viewer count changed if it grew).
+        self.subscriptions = 0
+        self._viewer_count = _ViewerCount(self)
         self._watchers = [self.model.param.watch(self._on_run, "run"),
                           self.model.param.watch(self._on_period, "period")]
 
@@ -55,11 +79,13 @@ class SharedFeed:
             self._loop = self._loop if self._loop is not None else IOLoop.current()
             self._period = self.model.period
             ticker_for(self._loop).add(self, self._period)
+            ticker_for(self._loop).add(self._viewer_count, VIEWER_COUNT_PERIOD)
 
     def stop(self) -> None:
         if self._period is not None:
             if not loop_closed(self._loop):
                 ticker_for(self._loop).remove(self, self._period)
+                ticker_for(self._loop).remove(self._viewer_count, VIEWER_COUNT_PERIOD)
             self._period = None
 
     @property
@@ -71,6 +97,7 @@ class SharedFeed:
         if self.model.paused:
             return
         x, y = self.model.advance()
+        self.record.append(x, y, self.model.increments)
         if y.ndim > 1:
             y = y[0]
         self._append(x, y)
@@ -103,10 +130,13 @@ class SharedFeed:
     def subscribe(self, subscriber: Subscriber) -> None:
         with self._lock:
             self._subscribers.add(subscriber)
+            self.subscriptions += 1
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         with self._lock:
-            self._subscribers.discard(subscriber)
+            if subscriber in self._subscribers:
+                self._subscribers.discard(subscriber)
+                self.subscriptions += 1
 
     @property
     def subscribers(self) -> int:

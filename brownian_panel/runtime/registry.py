@@ -88,6 +88,8 @@ PROCESS_STATE: tuple[tuple[str, str, str], ...] = tuple(
     for registry in (TICKERS, SHARED_FEEDS, REDIS_FEEDS)) + (
     ("export tokens (export.csv.EXPORTS)", "random 256-bit token",
      "added when a page is built; removed when its session is destroyed or its run reset"),
+    ("frames caches of shared feeds (driver.fanout)", "a shared feed (held weakly)",
+     "made by the feed's first viewer; dropped with the feed"),
     ("direct-write gathering (driver.wire)", "a contextvars context",
      "set for the duration of one one_write block, reset after it"),
     ("message ids (driver.wire)", "-", "a counter for the process's life"),

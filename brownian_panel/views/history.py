@@ -13,8 +13,9 @@ from bokeh.document import Document
 from bokeh.events import RangesUpdate, Reset
 from bokeh.models import ColumnDataSource, Div
 
-from ..compat import refuse_client_writes
+from ..compat import model_with_id, refuse_client_writes
 from ..driver.refresher import Refresher, show
+from ..driver.wire import FramesCache
 from ..model.decimation import FollowingView
 from ..model.record import Record
 from .plot import add_envelope, history_figure
@@ -26,9 +27,10 @@ DEFAULT_PIXELS = 1000
 #: (each sends only the view's changed tail, a few points; ``FollowingView``).
 MIN_INTERVAL = 0.0
 
-#: While following, the envelope reaches this fraction of the range past the last point (off
-#: the plot: its x-range follows the line only), so it is resent when the path grows by that
-#: much, not with every update.
+#: While following, the envelope reaches at least this fraction of the range past the last
+#: point (off the plot: its x-range follows the line only), so it is resent when the path grows
+#: by that much, not with every update. Its end is a power of two past the first point, the
+#: same for every page showing the same history.
 ENVELOPE_LEAD = 0.25
 
 #: Seconds between two updates of the status line while points arrive.
@@ -43,32 +45,45 @@ def _no_envelope() -> dict[str, np.ndarray]:
     return {"x": np.empty(0), "sd": np.empty(0)}
 
 
+def envelope_end(start: int, stop: int) -> int:
+    """Where the following envelope ends: at least ``ENVELOPE_LEAD`` of the range past
+    ``stop``, at a power of two past ``start`` (so every page resends it at the same step)."""
+    reach = max(int(np.ceil((stop - start) * (1 + ENVELOPE_LEAD))), 1)
+    return start + (1 << (reach - 1).bit_length())
+
+
 class HistoryView:
     """The History plot of a record: its decimated source, figure and status line."""
 
-    def __init__(self, record: Record, doc: Document | None = None):
+    def __init__(self, record: Record, doc: Document | None = None, ids: str | None = None,
+                 cache: FramesCache | None = None):
+        """``ids``: a prefix for the ids of the models a refresh changes, and ``cache``: the
+        frames of refreshes already encoded: pages that share both (the shared feed's viewers)
+        write an in-step refresh encoded once."""
         self.model = record.model
         model = self.model
         #: The server session's document, or None (a notebook, plain Python).
         self._doc = doc
+        self._cache = cache
         #: The pyramid shown (the record's: appended by whoever draws the model).
         self.history = record.history
-        self.source = refuse_client_writes(ColumnDataSource(data={"x": [], "y": []},
-                                                            name="history"))
-        self.envelope = refuse_client_writes(ColumnDataSource(data=_no_envelope(),
-                                                              name="envelope"))
+        self.source = refuse_client_writes(model_with_id(
+            ColumnDataSource, ids and f"{ids}-history", data={"x": [], "y": []}, name="history"))
+        self.envelope = refuse_client_writes(model_with_id(
+            ColumnDataSource, ids and f"{ids}-envelope", data=_no_envelope(), name="envelope"))
         self.figure = history_figure(self.source)
         self.bands = add_envelope(self.figure, self.envelope)
         self._bands_shown = True
         self._pixels = DEFAULT_PIXELS  # read once per change: a property read costs ~20 µs
         self.figure.on_change("inner_width", self._on_width)
-        self.status = Div(text="", name="history-status", styles={"font-size": "90%"})
+        self.status = model_with_id(Div, ids and f"{ids}-history-status", text="",
+                               name="history-status", styles={"font-size": "90%"})
         #: Visible index range [start, stop), or None to follow the whole history.
         self._range: tuple[float, float] | None = None
         self._following = FollowingView()
         #: (start, stop, variance changes) of the envelope last sent.
         self._envelope_span = (0, 0, 0)
-        self._refresher = Refresher(self.refresh, doc, MIN_INTERVAL)
+        self._refresher = Refresher(self.refresh, doc, MIN_INTERVAL, cache=cache)
         self._status_at = -STATUS_INTERVAL
         self.refreshes = 0
         self.figure.on_event(RangesUpdate, self._on_ranges)
@@ -117,16 +132,26 @@ class HistoryView:
             data[self.source] = {"x": (index + 1).astype(x_type), "y": values}
             envelope_due = True
         shown = self._bands_shown
+        envelope_sent = None
         if shown and envelope_due or not shown and len(self.envelope.data["x"]):
             # x = index + 1: the visible steps are start + 1 .. stop; following, the envelope
             # reaches ahead of the last point (off the plot), so it is resent only now and then.
-            last = stop + (ENVELOPE_LEAD * (stop - start) if self._range is None else 0)
+            last = envelope_end(start, stop) if self._range is None else stop
             data[self.envelope] = (self._envelope(start + 1, last) if shown and start < stop
                                    else _no_envelope())
             self._envelope_span = (start, last, len(self.model.schedule.starts))
+            envelope_sent = (shown, *self._envelope_span)
         status = self._status_text()
         if data or tails or status:
-            show(self._doc, data, [(self.status, "text", status)] if status else [], tails)
+            key = None
+            if self._range is None and self._cache is not None:  # in step with other pages?
+                key = ("history", self.model.run, start, stop, self.pixels,
+                       update and (update.whole, update.replace, self._following.width,
+                                   int(update.index[0]) if len(update.index) else -1,
+                                   len(update.index)),
+                       str(x_type), envelope_sent, status)
+            show(self._doc, data, [(self.status, "text", status)] if status else [], tails,
+                 key=key)
         self.refreshes += 1
 
     def _envelope_lags(self, start: int, stop: int) -> bool:
@@ -165,7 +190,10 @@ class HistoryView:
         """The status line if it is due and changed (at most once a second while points
         arrive: each change is one more message), else None."""
         history, now = self.history, time.monotonic()
-        if len(history) and now < self._status_at + STATUS_INTERVAL and self._range is None:
+        # Shared pages send it with each update: it costs no message of its own there (one
+        # encoding serves every viewer), and every viewer ends on the same count.
+        due = self._cache is not None or now >= self._status_at + STATUS_INTERVAL
+        if len(history) and not due and self._range is None:
             return None
         text = f"History: {len(history):,} points since the reset"
         if history.dropped:

@@ -12,8 +12,9 @@ from bokeh.document import Document
 from bokeh.models import ColumnDataSource, Div
 from bokeh.plotting import figure
 
-from ..compat import refuse_client_writes
+from ..compat import model_with_id, refuse_client_writes
 from ..driver.refresher import STATISTICS_INTERVAL, Refresher, show
+from ..driver.wire import FramesCache
 from ..model.estimates import IncrementStatistics, normal_density
 from ..model.record import Record
 from .plot import style_legend
@@ -37,21 +38,27 @@ def increments_figure(histogram: ColumnDataSource, theory: ColumnDataSource,
 class IncrementsView:
     """The increments histogram and variance estimate of one model."""
 
-    def __init__(self, record: Record, doc: Document | None = None):
+    def __init__(self, record: Record, doc: Document | None = None, ids: str | None = None,
+                 cache: FramesCache | None = None):
+        """``ids`` and ``cache``: as for ``HistoryView`` (one encoding for in-step pages)."""
         self.model = model = record.model
         self._doc = doc
         self._record = record
+        self._cache = cache
         x, density = normal_density(model.variance)
-        self.histogram = refuse_client_writes(ColumnDataSource(
+        self.histogram = refuse_client_writes(model_with_id(
+            ColumnDataSource, ids and f"{ids}-increments",
             data={"left": [], "right": [], "density": []}, name="increments"))
-        self.theory = refuse_client_writes(ColumnDataSource(data={"x": x, "density": density},
-                                                            name="increments-theory"))
+        self.theory = refuse_client_writes(model_with_id(
+            ColumnDataSource, ids and f"{ids}-increments-theory",
+            data={"x": x, "density": density}, name="increments-theory"))
         #: The variance the shown theory is drawn for.
         self._theory_variance = self.statistics.variance
         self.figure = increments_figure(self.histogram, self.theory)
-        self.estimate = Div(text=self.statistics.summary(), name="variance-estimate",
-                            styles={"font-size": "110%"})
-        self._refresher = Refresher(self.refresh, doc, STATISTICS_INTERVAL)
+        self.estimate = model_with_id(Div, ids and f"{ids}-variance-estimate",
+                                      text=self.statistics.summary(), name="variance-estimate",
+                                      styles={"font-size": "110%"})
+        self._refresher = Refresher(self.refresh, doc, STATISTICS_INTERVAL, cache=cache)
         self._watcher = model.param.watch(self._on_run, "run")
 
     @property
@@ -73,14 +80,19 @@ class IncrementsView:
         else:
             histogram = {"left": edges[:-1], "right": edges[1:], "density": statistics.density()}
         changes = {self.histogram: histogram}
-        if statistics.variance != self._theory_variance:
+        theory = statistics.variance != self._theory_variance
+        if theory:
             x, density = normal_density(statistics.variance)
             changes[self.theory] = {"x": x, "density": density}
             self._theory_variance = statistics.variance
         text = statistics.summary()
         if statistics.outside:
             text += f"; {statistics.outside:,} beyond ±4σ not drawn"
-        show(self._doc, changes, [(self.estimate, "text", text)])
+        key = None
+        if self._cache is not None:  # the same statistics give the same message
+            key = ("increments", self.model.run, statistics.variance, statistics.count,
+                   statistics.outside, theory, text)
+        show(self._doc, changes, [(self.estimate, "text", text)], key=key)
 
     def release(self) -> None:
         self._refresher.release()

@@ -10,23 +10,30 @@ import logging
 import panel as pn
 import param
 from bokeh.document import Document
-from bokeh.models import CustomJS
+from bokeh.models import CustomJS, Div
 from panel.viewable import Viewer
 from tornado.ioloop import IOLoop
 
 from ..compat import (
     answer_at_once,
     make_patch_curdoc_exception_safe,
+    model_with_id,
     refuse_client_writes,
     source_with_id,
 )
+from ..driver.fanout import SHARED_IDS, frames_cache
 from ..driver.gate import Write, decide
+from ..driver.refresher import Refresher, show
 from ..driver.throttle import Throttle
 from ..driver.transport import close_when_silent, disable_nagle
-from ..driver.wire import JSON_LIMIT, stream_frames, write_changes, write_stream
+from ..driver.wire import JSON_LIMIT, one_write, write_changes, write_stream
+from ..export.csv import EXPORTS, Export
 from ..feed.hub import SharedFeed, feed_for
 from ..runtime.session import on_server_loop, server_loop, server_session_document
+from .download import download_link
 from .editor import float_slider
+from .history import HistoryView
+from .increments import IncrementsView
 from .notice import connection_lost_notice, show_when_disconnected
 from .page import TITLE, pause_label
 from .ping import PingPong
@@ -47,6 +54,12 @@ setTimeout(retry, 50);
 
 #: The id of every viewer's path source.
 SOURCE_ID = "brownian-shared-path"
+
+#: Seconds after which a page that was behind is offered the feed again (if no update came).
+BEHIND_RETRY_S = 0.25
+
+#: Seconds between two updates of a page's viewer count.
+VIEWERS_INTERVAL = 1.0
 
 #: While the variance slider is dragged, a control is sent at most this often (seconds).
 CONTROL_INTERVAL_S = 0.05
@@ -95,28 +108,64 @@ class SharedApp(Viewer):
             paused=not model.paused, on_error=self._not_applied))
         self._watchers = [model.param.watch(self._on_model, ["variance", "paused"])]
         self._queued = False
+        self._retrying = self._released = False
         self.held_back = 0
+        #: Frames of the messages every in-step viewer writes alike (their models share ids).
+        self._cache = frames_cache(self.feed)
+        #: The feed's record (None where the feed keeps none: over Redis, for now).
+        self.record = self.feed.record
+        self.history = self.increments = self.export = None
+        self.export_token: str | None = None
+        self.viewers = model_with_id(Div, f"{SHARED_IDS}-viewers", text="", name="viewers",
+                                     styles={"font-size": "90%"})
+        self._viewers_shown = 0
+        self._viewers_refresher = Refresher(self._show_viewers, self._doc, VIEWERS_INTERVAL,
+                                            cache=self._cache)
+        whole_page = []
+        if self.record is not None:
+            self.history = HistoryView(self.record, self._doc, SHARED_IDS, self._cache)
+            self.increments = IncrementsView(self.record, self._doc, SHARED_IDS, self._cache)
+            self.export = Export(model, self.record.history, self.record.ensemble)
+            link, self.export_token = download_link(self.export, self._doc)
+            self.download = pn.pane.HTML(link, margin=(5, 10))
+            whole_page = [
+                pn.Row(pn.pane.Bokeh(self.history.status), self.download),
+                pn.pane.Bokeh(self.history.figure, sizing_mode="stretch_width"),
+                pn.Row(pn.pane.Bokeh(self.increments.figure, sizing_mode="stretch_width"),
+                       pn.pane.Bokeh(self.increments.estimate, width=340),
+                       sizing_mode="stretch_width"),
+            ]
         self._layout = pn.Column(
             pn.pane.HTML(f"<h1>{TITLE} (shared)</h1>", margin=(0, 10)),
             pn.pane.Bokeh(self.connection_notice),
             self.feed_status,
             self.refused,
-            pn.Row(self.variance, self.ping, self.reset_button, self.pause_button),
+            pn.Row(self.variance, self.ping, self.reset_button, self.pause_button,
+                   pn.pane.Bokeh(self.viewers)),
             pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
+            *whole_page,
             sizing_mode="stretch_width",
         )
         if self._doc is not None:
             self._attach(self._doc)
         self.feed.subscribe(self)
         self.feed.watch_status(self._on_status)
+        self._show_viewers()  # before the page is sent: no message needed
 
     def __panel__(self) -> pn.Column:
         return self._layout
 
     def release(self) -> None:
         """Stop following the feed (the session ended). Idempotent."""
+        self._released = True
         self.feed.unsubscribe(self)
         self.feed.unwatch_status(self._on_status)
+        self._viewers_refresher.release()
+        for view in (self.history, self.increments):
+            if view is not None:
+                view.release()
+        if self.export_token is not None:
+            EXPORTS.remove(self.export_token)
         for watcher in self._watchers:
             self.feed.model.param.unwatch(watcher)
         self._watchers = []
@@ -125,20 +174,45 @@ class SharedApp(Viewer):
 
     def offer(self) -> None:
         """The feed has news: show it now if the session can take it, else soon."""
+        if self.feed.subscribers != self._viewers_shown:
+            self._viewers_refresher.request()
         write = decide(self._doc)
         if write is Write.HERE:
             self._catch_up(locked=True)
         elif write is Write.BEHIND:
             self.held_back += 1  # read again at the next update: coalesced, never queued
+            if not self._retrying:  # or soon, if no update comes (the feed paused)
+                self._retrying = True
+                server_loop(self._doc).call_later(BEHIND_RETRY_S, self._retry)
         elif write is Write.NOW:
-            self._catch_up(locked=False)
+            with one_write(self._doc, self._cache):  # the refreshes made due ride along
+                self._catch_up(locked=False)
         elif not self._queued:  # busy: once, under the document lock, after what holds it
             self._queued = True
             self._doc.add_next_tick_callback(self._locked_catch_up)
 
+    def _retry(self) -> None:
+        self._retrying = False
+        if not self._released:
+            self.offer()
+
     def _locked_catch_up(self) -> None:
         self._queued = False
         self._catch_up(locked=True)
+
+    def _show_viewers(self) -> None:
+        count = self.feed.subscribers
+        self._viewers_shown = count
+        text = f"{count:,} viewer{'' if count == 1 else 's'}"
+        if self.viewers.text != text:
+            show(self._doc, {}, [(self.viewers, "text", text)], key=("viewers", text))
+
+    def export_csv(self, path: str) -> None:
+        """Write the shared path's whole history since its reset to ``path`` (``Export``)."""
+        if self.export is None:
+            raise RuntimeError("this feed keeps no history (over Redis): nothing to export")
+        with open(path, "w", encoding="utf-8", newline="") as file:
+            self.export.write(file)
 
     def _catch_up(self, locked: bool) -> None:
         run, whole, x, y = self.feed.since(self._run, self._last)
@@ -153,13 +227,13 @@ class SharedApp(Viewer):
         elif locked:
             self.source.stream(data, rollover=self.feed.window)
         else:
-            key = (run, self._last, int(x[-1]))
-            if self.feed.encoded is None or self.feed.encoded[0] != key:
-                self.feed.encoded = key, stream_frames(self.source, data, self.feed.window)
             write_stream(self._doc, self.source, data, rollover=self.feed.window,
-                         frames=self.feed.encoded[1])
+                         key=("live", run, self._last, int(x[-1])))
         self._run = run
         self._last = int(x[-1]) if len(x) else 0
+        if self.history is not None:  # the History and statistics follow the live plot
+            self.history.on_update()
+            self.increments.on_update()
 
     # -- the controls -----------------------------------------------------------------------
 

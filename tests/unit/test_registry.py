@@ -28,7 +28,7 @@ def test_a_closed_loops_ticker_and_shared_feed_are_dropped_and_the_feed_stopped(
     ioloop, feed, loop = _on_a_new_loop(lambda: feed_for(period=50, batch=1))
     assert feed.running and feed_for(ioloop, period=50, batch=1) is feed
     ticker = ticker_for(ioloop)
-    assert ticker.periods() == {50: 1}
+    assert ticker.periods() == {50: 1, 1000: 1}  # the path, and the viewer count
     assert registry.TICKERS.holds(ioloop) and registry.SHARED_FEEDS.holds(ioloop)
     loop.close()
     registry.TICKERS.release_closed()
