@@ -53,3 +53,38 @@ def test_two_pages_share_the_path_and_the_controls(served_shared, open_page):
     expect(first.get_by_role("button", name="Pause")).to_be_visible(timeout=10_000)
     wait_until(lambda: first.evaluate(PATH)["x"][-1] > steps, timeout=10)
     assert first.external_requests == second.external_requests == []
+
+
+HISTORY = """() => {
+    const data = Bokeh.documents[0].get_model_by_name('history').data;
+    const column = (name) => Array.from(data instanceof Map ? data.get(name) : data[name]);
+    return {x: column('x'), y: column('y')};
+}"""
+
+
+def test_every_page_and_a_late_one_show_the_same_history_after_a_pause(served_shared,
+                                                                       open_page):
+    first = open_page(served_shared.url)
+    feed = served_shared.app().feed
+    served_shared.on_server_loop(lambda: feed.model.param.update(period=20, batch=200))
+    second = open_page(served_shared.url)
+    wait_until(lambda: feed.model.steps >= 50_000, timeout=30)
+    late = open_page(served_shared.url)
+    pages = (first, second, late)
+    for page in pages:
+        expect(page.get_by_text("3 viewers")).to_be_visible(timeout=10_000)
+    expect(late.get_by_text(re.compile(r"^σ² ≈ [0-9]"))).to_be_visible(timeout=10_000)
+    late.get_by_role("button", name="Pause").click()
+    wait_until(lambda: feed.model.paused, timeout=10)
+    held, counted = served_shared.on_server_loop(
+        lambda: (len(feed.record.history), feed.record.statistics.count))
+    for page in pages:  # every page ends on the last update (statistics within 2 s)
+        expect(page.get_by_text(f"History: {held:,} points since the reset")).to_be_visible(
+            timeout=10_000)
+        expect(page.get_by_text(re.compile(f"n = {counted:,}"))).to_be_visible(timeout=10_000)
+    histories = [page.evaluate(HISTORY) for page in pages]
+    assert 200 < len(histories[0]["x"]) < 4_000  # decimated to the plot's pixels
+    assert histories[1] == histories[0] and histories[2] == histories[0]
+    estimates = {page.get_by_text(re.compile(r"^σ² ≈")).inner_text() for page in pages}
+    assert len(estimates) == 1
+    assert first.external_requests == second.external_requests == late.external_requests == []
