@@ -51,9 +51,21 @@ class FramesCache:
 
     def __init__(self, size: int = 16):
         self._frames: dict[tuple, bytes] = {}
+        self._values: dict[object, object] = {}
         self._size = size
         #: Messages encoded, and written from the cache.
         self.encoded = self.reused = 0
+
+    def value(self, key: object, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once per ``key`` while it is among the last ones asked for: what
+        every in-step page computes alike (a decimation, a histogram)."""
+        if key in self._values:
+            return self._values[key]
+        value = compute()
+        if len(self._values) >= self._size:
+            del self._values[next(iter(self._values))]
+        self._values[key] = value
+        return value
 
     def frames(self, key: tuple, encode: Callable[[], bytes]) -> bytes:
         frames = self._frames.get(key)

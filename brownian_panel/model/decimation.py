@@ -35,6 +35,16 @@ class FollowingView:
         #: Entries shown, as the plot holds them.
         self.shown = 0
 
+    @property
+    def state(self) -> tuple[int, int, int, int, int]:
+        """Everything ``update`` depends on besides the history (to reuse an update computed
+        by another view in the same state: ``update`` then ``state = ...``)."""
+        return self.width, self.pixels, self._start, self._stop, self.shown
+
+    @state.setter
+    def state(self, state: tuple[int, int, int, int, int]) -> None:
+        self.width, self.pixels, self._start, self._stop, self.shown = state
+
     def forget(self) -> None:
         """Rebuild the view whole at the next update (e.g. after it showed something else)."""
         self._stop = -1

@@ -27,6 +27,11 @@ DEFAULT_PIXELS = 1000
 #: (each sends only the view's changed tail, a few points; ``FollowingView``).
 MIN_INTERVAL = 0.0
 
+#: Seconds between two refreshes of a shared page's History (on the clock's multiples, so
+#: every in-step viewer refreshes with the same update): each costs every viewer its own
+#: decimation and Python-side copy, where an update of the live plot costs one encoding.
+SHARED_INTERVAL = 0.25
+
 #: While following, the envelope reaches at least this fraction of the range past the last
 #: point (off the plot: its x-range follows the line only), so it is resent when the path grows
 #: by that much, not with every update. Its end is a power of two past the first point, the
@@ -83,7 +88,9 @@ class HistoryView:
         self._following = FollowingView()
         #: (start, stop, variance changes) of the envelope last sent.
         self._envelope_span = (0, 0, 0)
-        self._refresher = Refresher(self.refresh, doc, MIN_INTERVAL, cache=cache)
+        self._refresher = Refresher(self.refresh, doc,
+                                    MIN_INTERVAL if cache is None else SHARED_INTERVAL,
+                                    cache=cache)
         self._status_at = -STATUS_INTERVAL
         self.refreshes = 0
         self.figure.on_event(RangesUpdate, self._on_ranges)
@@ -114,7 +121,13 @@ class HistoryView:
             start, stop = history.start, history.stop
             if np.asarray(self.source.data["x"]).dtype != x_type:
                 self._following.forget()
-            update = self._following.update(history, self.pixels)
+            if self._cache is None:
+                update = self._following.update(history, self.pixels)
+            else:  # in-step pages of one history: decimated once for all
+                state = ("following", self.model.run, start, stop, self.pixels,
+                         self._following.state)
+                update, after = self._cache.value(state, self._follow)
+                self._following.state = after
             if update is not None:
                 # x = index + 1 (step numbers, as in the export)
                 columns = {"x": (update.index + 1).astype(x_type), "y": update.value}
@@ -153,6 +166,10 @@ class HistoryView:
             show(self._doc, data, [(self.status, "text", status)] if status else [], tails,
                  key=key)
         self.refreshes += 1
+
+    def _follow(self):
+        update = self._following.update(self.history, self.pixels)
+        return update, self._following.state
 
     def _envelope_lags(self, start: int, stop: int) -> bool:
         """Whether the envelope sent ends before the last point, starts elsewhere or predates a

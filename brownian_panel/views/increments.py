@@ -74,25 +74,32 @@ class IncrementsView:
         """Write the histogram, the theoretical density (when the variance changed) and the
         estimate line."""
         statistics = self.statistics
-        edges = statistics.edges
-        if edges is None:
-            histogram = {"left": np.empty(0), "right": np.empty(0), "density": np.empty(0)}
+        state = ("increments", self.model.run, statistics.variance, statistics.count,
+                 statistics.outside)
+        if self._cache is not None:  # in-step pages: computed once for all
+            histogram, text = self._cache.value(state, self._histogram_and_text)
         else:
-            histogram = {"left": edges[:-1], "right": edges[1:], "density": statistics.density()}
+            histogram, text = self._histogram_and_text()
         changes = {self.histogram: histogram}
         theory = statistics.variance != self._theory_variance
         if theory:
             x, density = normal_density(statistics.variance)
             changes[self.theory] = {"x": x, "density": density}
             self._theory_variance = statistics.variance
+        key = None if self._cache is None else (*state, theory)  # same state, same message
+        show(self._doc, changes, [(self.estimate, "text", text)], key=key)
+
+    def _histogram_and_text(self) -> tuple[dict[str, np.ndarray], str]:
+        statistics = self.statistics
+        edges = statistics.edges
+        if edges is None:
+            histogram = {"left": np.empty(0), "right": np.empty(0), "density": np.empty(0)}
+        else:
+            histogram = {"left": edges[:-1], "right": edges[1:], "density": statistics.density()}
         text = statistics.summary()
         if statistics.outside:
             text += f"; {statistics.outside:,} beyond ±4σ not drawn"
-        key = None
-        if self._cache is not None:  # the same statistics give the same message
-            key = ("increments", self.model.run, statistics.variance, statistics.count,
-                   statistics.outside, theory, text)
-        show(self._doc, changes, [(self.estimate, "text", text)], key=key)
+        return histogram, text
 
     def release(self) -> None:
         self._refresher.release()
