@@ -167,6 +167,9 @@ class SharedFeed:
     #: Whether the feed is cut off from its producer (never, in one process).
     interrupted = False
 
+    #: Whether other processes show this feed too (then ``subscribers`` counts this one's).
+    spans_processes = False
+
     def control(self, on_error=None, **values) -> None:
         """Set global controls (``variance``, ``paused``): a refused value raises ValueError
         and changes nothing. (``on_error`` is for feeds that apply controls later.)"""

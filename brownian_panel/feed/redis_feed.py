@@ -183,6 +183,8 @@ class Producer:
 class RedisFeed(SharedFeed):
     """A panel process's view of the producer's feed (see the module doc)."""
 
+    spans_processes = True
+
     def __init__(self, url: str, window: int = 10_000, loop: IOLoop | None = None):
         super().__init__(BrownianMotion(window=window), loop)
         # Not over Redis yet: the stream keeps the window only and not each step's variance,

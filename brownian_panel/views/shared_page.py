@@ -204,6 +204,8 @@ class SharedApp(Viewer):
         count = self.feed.subscribers
         self._viewers_shown = count
         text = f"{count:,} viewer{'' if count == 1 else 's'}"
+        if self.feed.spans_processes:
+            text += " on this server"
         if self.viewers.text != text:
             show(self._doc, {}, [(self.viewers, "text", text)], key=("viewers", text))
 

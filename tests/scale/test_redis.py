@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 from bokeh.events import ButtonClick
-from bokeh.models import Button, Slider
+from bokeh.models import Button, Div, Slider
 
 from ..helpers import LiveClient, wait_until
 from ..helpers import client_model as _model
@@ -57,6 +57,10 @@ def test_viewers_on_two_processes_see_one_path_and_late_joiners_the_backlog(
                        timeout=20)
             _pause(first)
             _check_contiguous_and_equal(_same_path_to_the_end(first, second, late))
+            # Each process counts its own viewers, and says so.
+            wait_until(lambda: _model(late, Div, name="viewers").text
+                       == "2 viewers on this server", timeout=10)
+            assert _model(first, Div, name="viewers").text == "1 viewer on this server"
 
 
 def test_controls_reach_every_process_and_bad_values_none(producer, shared_backend):
