@@ -95,7 +95,7 @@ class Refresher:
     def _next_due(self) -> float:
         """When the next refresh is due: ``min_interval`` after the last one, or (with a
         cache) at the first multiple of ``min_interval`` after it."""
-        if self._cache is None or self.min_interval <= 0:
+        if self._cache is None or self.min_interval <= 0 or self._last == -float("inf"):
             return self._last + self.min_interval
         return (self._last // self.min_interval + 1) * self.min_interval
 
