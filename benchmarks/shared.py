@@ -35,7 +35,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from brownian_panel.cli import CHECK_UNUSED_SESSIONS_MS, UNUSED_SESSION_LIFETIME_MS
-from brownian_panel.feed.redis_feed import STREAM
+from brownian_panel.feed.redis_keys import STREAM
 from support import processes as components
 
 from .harness import (

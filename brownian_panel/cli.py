@@ -83,7 +83,7 @@ def _add_app_options(parser: argparse.ArgumentParser) -> None:
 
 
 #: The shared path's settings, given to the in-process feed (``--shared``) or to the producer.
-FEED_SETTINGS = ("period", "batch", "window", "seed")
+FEED_SETTINGS = ("period", "batch", "window", "history", "seed")
 
 
 def _add_feed_settings(parser: argparse.ArgumentParser, defaults: bool) -> None:
@@ -141,7 +141,7 @@ def produce(argv: list[str]) -> None:
     interrupted (the one producer of a Redis-backed shared feed)."""
     import logging
 
-    from .feed.redis_feed import Producer
+    from .feed.producer import Producer
     from .model.walk import BrownianMotion
 
     parser = argparse.ArgumentParser(prog="brownian-panel produce",
@@ -149,9 +149,14 @@ def produce(argv: list[str]) -> None:
     parser.add_argument("--redis-url", required=True, metavar="URL")
     _add_feed_settings(parser, defaults=True)
     options = parser.parse_args(argv)
+    from .model.validation import refusal
+
+    for name in FEED_SETTINGS:
+        message = refusal(BrownianMotion, name, getattr(options, name))
+        if message is not None:
+            parser.error(f"--{name}: {message}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    model = BrownianMotion(period=options.period, batch=options.batch, window=options.window,
-                           seed=options.seed)
+    model = BrownianMotion(**{name: getattr(options, name) for name in FEED_SETTINGS})
     try:
         Producer(options.redis_url, model).run()
     except KeyboardInterrupt:

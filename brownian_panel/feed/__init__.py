@@ -2,6 +2,7 @@
 of every process over Redis (``RedisFeed`` subscribes, ``Producer`` writes)."""
 
 from .hub import SharedFeed, feed_for
-from .redis_feed import Producer, RedisFeed, redis_feed_for
+from .producer import Producer
+from .redis_feed import RedisFeed, redis_feed_for
 
 __all__ = ["Producer", "RedisFeed", "SharedFeed", "feed_for", "redis_feed_for"]

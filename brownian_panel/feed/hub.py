@@ -62,7 +62,7 @@ class SharedFeed:
         self._y = np.empty(self.model.window)
         self._held = 0  # points in the ring
         self._last = 0  # step of the last point in the ring, at slot (last - 1) % window
-        self._run = self.model.run
+        self._run = 0  # runs shown so far: a subscriber showing another must start afresh
         self._period: int | None = None
         self.updates = 0
         #: Subscriptions and unsubscriptions so far (the viewer count changed if it grew).
@@ -189,7 +189,7 @@ class SharedFeed:
     def _on_run(self, event: param.parameterized.Event) -> None:
         with self._lock:
             self._held = self._last = 0
-            self._run = event.new
+            self._run += 1
         self.notify()  # every subscriber empties its plot now, paused or not
 
     def _on_period(self, event: param.parameterized.Event) -> None:
