@@ -1,4 +1,4 @@
-"""The streaming driver: moves new points from a model into a Bokeh ``ColumnDataSource``.
+"""The one driver: moves new points (a model's or a shared feed's) into a page's live plot.
 
 Design notes: docs/architecture.md, "driver/stream.py".
 """
@@ -7,22 +7,29 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
 import numpy as np
 import param
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource
-from panel.io.callbacks import PeriodicCallback
 
-from ..compat import refuse_client_writes
+from ..compat import refuse_client_writes, source_with_id
+from ..feed.hub import SharedFeed
 from ..model.ensemble import QUANTILES, quantile_columns
+from ..model.record import Record
 from ..model.walk import BrownianMotion
 from ..notebook import NotebookLink
 from ..runtime.session import server_loop, server_session_document
-from ..runtime.ticker import Ticker, ticker_for
 from .gate import Write, decide
-from .wire import JSON_LIMIT, one_write, pending_bytes, write_stream
+from .points import FeedPoints, ModelPoints, Update
+from .wire import (
+    JSON_LIMIT,
+    FramesCache,
+    one_write,
+    pending_bytes,
+    write_changes,
+    write_stream,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +38,9 @@ log = logging.getLogger(__name__)
 #: Python lists (about 4x the memory of float64 arrays, bounded by the window).
 JSON_BATCH_LIMIT = JSON_LIMIT
 
+
+#: Seconds after which a page that was behind is offered a feed's news again (if none came).
+BEHIND_RETRY_S = 0.25
 
 #: Up to this many paths the live plot draws each as a line (columns y, y1, y2, ...); beyond
 #: it the quantile bands across paths (columns y = median, q05, q25, q75, q95).
@@ -63,10 +73,16 @@ def _empty_path(paths: int = 1, timestamps: bool = False) -> dict[str, list[floa
 
 
 class PathStream(param.Parameterized):
-    """Streams a ``BrownianMotion`` into a ``ColumnDataSource`` on a periodic callback."""
+    """The one driver of a page: shows a point source's updates in the live plot's source and
+    tells the page's views (History, statistics, ...) after each one.
+
+    The points come from the session's own model (drawn every ``model.period`` ms, appended to
+    ``record``) or, with ``feed``, from the process's shared feed (drawn by its producer). How
+    an update reaches the page is decided in ``tick`` alone (``gate.decide``).
+    """
 
     model = param.ClassSelector(class_=BrownianMotion, constant=True, doc="""
-        The model whose new points are streamed.""")
+        The model whose points are shown: the session's own, or the shared feed's.""")
 
     source = param.ClassSelector(class_=ColumnDataSource, constant=True, doc="""
         The data source the plot draws, with columns x (step) and y (position); made (named
@@ -76,129 +92,154 @@ class PathStream(param.Parameterized):
         Add a column t: the server's clock (ms since the epoch) when each point was streamed,
         so a client can measure how long updates take to arrive. Costs 8 bytes a point.""")
 
-    def __init__(self, model: BrownianMotion, **params):
+    def __init__(self, model: BrownianMotion | None = None, *, record: Record | None = None,
+                 feed: SharedFeed | None = None, cache: FramesCache | None = None,
+                 source_id: str | None = None, **params):
+        """``record``: the own model's record, appended with each update drawn; ``feed``: show
+        this shared feed instead (its model and record); ``cache``: frames of the updates the
+        feed's in-step pages write alike (``fanout.frames_cache``), whose sources share the id
+        ``source_id``."""
+        doc = server_session_document()
+        points = ModelPoints(model, record, doc) if feed is None else FeedPoints(feed)
         if params.get("source") is None:
-            params["source"] = ColumnDataSource(
-                data=_empty_path(model.paths, params.get("timestamps", False)), name="path")
-        super().__init__(model=model, **params)
+            data = _empty_path(points.model.paths, params.get("timestamps", False))
+            if feed is not None:  # what the feed holds now
+                data.update(_columns(points.snapshot(), JSON_BATCH_LIMIT))
+            params["source"] = source_with_id(source_id, data=data, name="path")
+        super().__init__(model=points.model, **params)
         refuse_client_writes(self.source)
+        self._points = points
+        self._cache = cache
         #: The server session's document, or None in a notebook or plain Python.
-        self._doc: Document | None = server_session_document()
+        self._doc: Document | None = doc
         #: Outside a server session: streams into the source and keeps a notebook view exact.
         self._notebook = NotebookLink(self.source) if self._doc is None else None
-        #: Panel's callback (notebook), or the shared ticker and period (server session).
-        self._callback: PeriodicCallback | tuple[Ticker, int] | None = None
-        #: Updates handed to the document lock and not yet streamed (server session).
-        self._queued = 0
-        #: Called with each update's new points (x, and y as ``advance`` returns it) before
-        #: they are streamed.
-        self._listeners: list[Callable[[np.ndarray, np.ndarray], None]] = []
-        #: Number of updates streamed since the driver was created.
+        #: An update handed to the document lock and not yet shown (server session).
+        self._queued = False
+        self._retrying = False
+        #: Told ``on_update()`` after each update shown (the page's views).
+        self._views: list = []
+        #: Number of updates shown since the driver was created.
         self.updates = 0
-        #: Ticks skipped in a row so far because the client is not reading (server session).
+        #: Updates held back in a row so far because the client is not reading.
         self.held_back = 0
-        self._watchers = [
-            model.param.watch(self._reschedule, "period"),
-            model.param.watch(self._clear, "run"),
-        ]
+        # The own model's restart empties the plot at once; a feed's comes as a whole update.
+        self._watchers = [] if feed is not None else [model.param.watch(self._clear, "run")]
 
     @property
     def running(self) -> bool:
-        """True while the periodic callback is scheduled."""
-        return self._callback is not None
+        """True while the driver follows its points."""
+        return self._points.following
+
+    @property
+    def record(self) -> Record | None:
+        """What the views read: the own model's record, or the feed's."""
+        return self._points.record
 
     def start(self) -> None:
-        """Schedule the periodic callback (no-op if already running)."""
-        if self._callback is not None:
-            return
-        if self._doc is not None:
-            ticker, period = ticker_for(server_loop(self._doc)), self.model.period
-            ticker.add(self, period)
-            self._callback = (ticker, period)
-        else:
-            # Notebook or plain Python: Panel's callback on the running asyncio loop.
-            self._callback = PeriodicCallback(
-                callback=self.tick, period=self.model.period, log=False, background=True,
-            )
-            self._callback.start()
+        """Follow the points: every period, or each time the feed has news (idempotent)."""
+        self._points.follow(self.tick)
 
     def stop(self) -> None:
-        """Stop the periodic callback; the points already streamed stay in the source."""
-        callback, self._callback = self._callback, None
-        if isinstance(callback, PeriodicCallback):
-            callback.stop()
-        elif callback is not None:
-            ticker, period = callback
-            ticker.remove(self, period)
+        """Stop following; the points already shown stay in the source."""
+        self._points.unfollow()
 
     def release(self) -> None:
-        """Stop for good: stop the callback, stop following the model, drop the points."""
-        self.stop()
+        """Stop for good: stop following, drop the points and the views. Idempotent."""
+        self._points.release()
         for watcher in self._watchers:
             self.model.param.unwatch(watcher)
         self._watchers = []
-        self._clear()
+        self._views = []
+        if not isinstance(self._points, FeedPoints):
+            self._clear()
+
+    def add_view(self, view) -> None:
+        """Call ``view.on_update()`` after each update shown."""
+        self._views.append(view)
 
     def tick(self) -> None:
-        """Stream one update unless the model is paused.
+        """Show the next update now if the page can take it, else soon (queued under the
+        document lock, or with the next update once the client reads again).
 
-        An error while drawing or streaming is logged and the next tick tries again, so one bad
+        An error while drawing or writing is logged and the next tick tries again, so one bad
         update never silently ends the stream.
         """
-        if self.model.paused:
-            return
-        if self._queued:
-            return  # an update already waits for the busy session: the walk waits too
+        if self._queued or not self._points.has_news:
+            return  # an update already waits for the busy session (the walk waits too)
         write = decide(self._doc)
         if write is Write.BEHIND:
             if not self.held_back:
                 log.warning("client is not reading (%d bytes unread): updates held back until "
-                            "it catches up", pending_bytes(self._doc))
+                         "it catches up", pending_bytes(self._doc))
             self.held_back += 1
+            if self._points.coalesces and not self._retrying:  # a paused feed sends no more
+                self._retrying = True
+                server_loop(self._doc).call_later(BEHIND_RETRY_S, self._retry)
             return
         if self.held_back:
             log.info("client caught up; updates resume after %d held back", self.held_back)
             self.held_back = 0
         if write is Write.LOCKED:
-            self._queued += 1
+            self._queued = True
             self._doc.add_next_tick_callback(self._locked_tick)
             return
-        self._stream()
+        self._show(locked=write is Write.HERE)
+
+    #: Alias: a shared feed offers its news.
+    offer = tick
+
+    def _retry(self) -> None:
+        self._retrying = False
+        if self._points.following:
+            self.tick()
 
     def _locked_tick(self) -> None:
-        self._queued -= 1
-        if not self.model.paused and self._callback is not None:
-            self._stream(locked=True)
+        self._queued = False
+        if self._points.following and self._points.has_news:
+            self._show(locked=True)
 
-    def _stream(self, locked: bool = False) -> None:
+    def _show(self, locked: bool) -> None:
         try:
             if self._doc is not None and not locked:
-                with one_write(self._doc):  # the refreshes the update makes due ride along
-                    self._advance_and_send(locked)
+                with one_write(self._doc, self._cache):  # the refreshes made due ride along
+                    shown = self._read_and_write(locked)
             else:
-                self._advance_and_send(locked)
+                shown = self._read_and_write(locked)
         except Exception:
             log.exception("update %d failed; the stream continues on the next tick",
                           self.updates + 1)
             return
-        self.updates += 1
+        if shown:
+            self.updates += 1
 
-    def _advance_and_send(self, locked: bool) -> None:
-        x, y = self.model.advance()
-        for listener in self._listeners:
-            listener(x, y)
-        data = path_columns(x, y)
-        if len(x) <= JSON_BATCH_LIMIT:
-            data = {name: column.tolist() for name, column in data.items()}
+    def _read_and_write(self, locked: bool) -> bool:
+        update = self._points.read()
+        if update is None:
+            return False
+        data = _columns(update, JSON_BATCH_LIMIT)
         if self.timestamps:
             now = time.time() * 1000
+            x = update.x
             data["t"] = [now] * len(x) if isinstance(data["x"], list) else np.full(len(x), now)
-        if self._notebook is not None:
-            self._notebook.stream(data, rollover=self.model.window)
+        rollover = self._points.window
+        if update.whole:
+            if self._notebook is not None:
+                self.source.data = data
+                self._notebook.push()
+            elif locked:
+                self.source.data = data
+            else:
+                write_changes(self._doc, data={self.source: data})
+        elif self._notebook is not None:
+            self._notebook.stream(data, rollover=rollover)
         elif locked:
-            self.source.stream(data, rollover=self.model.window)
+            self.source.stream(data, rollover=rollover)
         else:
-            write_stream(self._doc, self.source, data, rollover=self.model.window)
+            write_stream(self._doc, self.source, data, rollover=rollover, key=update.key)
+        for view in self._views:
+            view.on_update()
+        return True
 
     def path(self) -> tuple[np.ndarray, np.ndarray]:
         """The points the source holds now (the last ``window`` points), as float arrays: the
@@ -206,21 +247,20 @@ class PathStream(param.Parameterized):
         data = self.source.data
         return np.asarray(data["x"], dtype=np.float64), np.asarray(data["y"], dtype=np.float64)
 
-    def add_listener(self, listener: Callable[[np.ndarray, np.ndarray], None]) -> None:
-        """Call ``listener(x, y)`` with each update's new points, before they are streamed."""
-        self._listeners.append(listener)
-
     def notebook_view_ready(self) -> None:
         """In a notebook: the browser has built the plot's view (see ``notebook.ViewReady``)."""
         if self._notebook is not None:
             self._notebook.view_ready()
 
-    def _reschedule(self, event: param.parameterized.Event) -> None:
-        if self._callback is not None:
-            self.stop()
-            self.start()
-
     def _clear(self, event: param.parameterized.Event | None = None) -> None:
         self.source.data = _empty_path(self.model.paths, self.timestamps)
         if self._notebook is not None:
             self._notebook.push()
+
+
+def _columns(update: Update, json_limit: int) -> dict:
+    """The live source's columns of ``update``: lists up to ``json_limit`` points."""
+    data = path_columns(update.x, update.y)
+    if len(update.x) <= json_limit:
+        data = {name: column.tolist() for name, column in data.items()}
+    return data

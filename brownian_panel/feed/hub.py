@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -32,8 +33,8 @@ VIEWER_COUNT_PERIOD = 1000
 
 
 class _ViewerCount:
-    """Ticked once a second: offers every subscriber an update when their number changed (so a
-    paused feed's viewers see it too)."""
+    """Ticked once a second: tells the viewer-count watchers when the number of subscribers
+    changed (a paused feed's viewers too)."""
 
     def __init__(self, feed: SharedFeed):
         self._feed = weakref.ref(feed)
@@ -43,7 +44,11 @@ class _ViewerCount:
         feed = self._feed()
         if feed is not None and feed.subscriptions != self.told:  # also 2 -> 1 -> 2 viewers
             self.told = feed.subscriptions
-            feed.notify()
+            for callback in list(feed._viewer_watchers):
+                try:
+                    callback()
+                except Exception:
+                    log.exception("a viewer-count watcher failed; the others go on")
 
 
 class SharedFeed:
@@ -68,6 +73,7 @@ class SharedFeed:
         #: Subscriptions and unsubscriptions so far (the viewer count changed if it grew).
         self.subscriptions = 0
         self._viewer_count = _ViewerCount(self)
+        self._viewer_watchers: list[Callable[[], None]] = []
         self._watchers = [self.model.param.watch(self._on_run, "run"),
                           self.model.param.watch(self._on_period, "period")]
 
@@ -137,6 +143,14 @@ class SharedFeed:
             if subscriber in self._subscribers:
                 self._subscribers.discard(subscriber)
                 self.subscriptions += 1
+
+    def watch_viewers(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` on the loop within a second of a change of ``subscribers``."""
+        self._viewer_watchers.append(callback)
+
+    def unwatch_viewers(self, callback: Callable[[], None]) -> None:
+        if callback in self._viewer_watchers:
+            self._viewer_watchers.remove(callback)
 
     @property
     def subscribers(self) -> int:

@@ -58,8 +58,9 @@ class DisplacementView:
         return self._record.displacement
 
     def on_update(self) -> None:
-        """The record has new points of several paths: refresh soon."""
-        self._refresher.request()
+        """The record has new points: refresh soon if there are several paths."""
+        if self.model.paths > 1:
+            self._refresher.request()
 
     def refresh(self) -> None:
         if self.figure is None:  # no ensemble yet: nothing shown

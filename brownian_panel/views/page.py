@@ -73,7 +73,7 @@ class BrownianApp(Viewer):
         model = self.model
         #: What the views read, appended by the stream's updates (before any view watches).
         self.record = Record(model)
-        self.stream = PathStream(model, timestamps=self.timestamps)
+        self.stream = PathStream(model, record=self.record, timestamps=self.timestamps)
         session_doc = server_session_document()
         self.history = HistoryView(self.record, session_doc)
         self.increments = IncrementsView(self.record, session_doc)
@@ -85,7 +85,8 @@ class BrownianApp(Viewer):
         #: The session's download token (None outside a server session or without the route).
         self.export_token: str | None = token
         self.download = pn.pane.HTML(link, margin=(5, 10))
-        self.stream.add_listener(self._on_update)
+        for view in (self.history, self.increments, self.displacement):
+            self.stream.add_view(view)
         self.editor = model_editor(model, notebook_view_ready=False)
         self.ping = PingPong()
         self.reset_button = pn.widgets.Button(label="Reset", color="warning")
@@ -149,13 +150,6 @@ class BrownianApp(Viewer):
     def ensemble(self) -> EnsembleHistory:
         """Every path's values when there are several (the History plot shows the first)."""
         return self.record.ensemble
-
-    def _on_update(self, x, y) -> None:
-        self.record.append(x, y, self.model.increments)  # every path's increments
-        self.history.on_update()
-        self.increments.on_update()
-        if y.ndim > 1:
-            self.displacement.on_update()
 
     def _on_run(self, event: param.parameterized.Event) -> None:
         # A restart, perhaps with another number of paths: lay the live plot out for it.

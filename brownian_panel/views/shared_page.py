@@ -18,15 +18,12 @@ from ..compat import (
     answer_at_once,
     make_patch_curdoc_exception_safe,
     model_with_id,
-    refuse_client_writes,
-    source_with_id,
 )
 from ..driver.fanout import SHARED_IDS, frames_cache
-from ..driver.gate import Write, decide
 from ..driver.refresher import Refresher, show
+from ..driver.stream import PathStream
 from ..driver.throttle import Throttle
 from ..driver.transport import close_when_silent, disable_nagle
-from ..driver.wire import JSON_LIMIT, one_write, write_changes, write_stream
 from ..export.csv import EXPORTS, Export
 from ..feed.hub import SharedFeed, feed_for
 from ..runtime.session import on_server_loop, server_loop, server_session_document
@@ -55,9 +52,6 @@ setTimeout(retry, 50);
 #: The id of every viewer's path source.
 SOURCE_ID = "brownian-shared-path"
 
-#: Seconds after which a page that was behind is offered the feed again (if no update came).
-BEHIND_RETRY_S = 0.25
-
 #: Seconds between two updates of a page's viewer count.
 VIEWERS_INTERVAL = 1.0
 
@@ -66,7 +60,8 @@ CONTROL_INTERVAL_S = 0.05
 
 
 class SharedApp(Viewer):
-    """A viewer of the process's shared feed: the live plot, global controls and the ping."""
+    """A viewer of the process's shared feed: the whole page (live plot, History, statistics,
+    export, viewer count), global controls and the ping; its driver follows the feed."""
 
     feed = param.ClassSelector(class_=SharedFeed, constant=True, doc="""
         The feed to show; by default the server's own (``shared.feed_for``).""")
@@ -81,12 +76,12 @@ class SharedApp(Viewer):
         super().__init__(**params)
         self._doc: Document | None = server_session_document()
         model = self.feed.model
-        self._run, whole, x, y = self.feed.since(-1, 0)
-        self._last = int(x[-1]) if len(x) else 0
-        # Every viewer's source has one id, so their updates are the same bytes (see
-        # ``_catch_up``); ids are unique per document, and a page has one source of this id.
-        self.source = refuse_client_writes(
-            source_with_id(SOURCE_ID, data={"x": x.tolist(), "y": y.tolist()}, name="path"))
+        #: Frames of the messages every in-step viewer writes alike (their models share ids).
+        self._cache = frames_cache(self.feed)
+        # Every viewer's source has one id, so their updates are the same bytes; ids are unique
+        # per document, and a page has one source of this id.
+        self.stream = PathStream(feed=self.feed, cache=self._cache, source_id=SOURCE_ID)
+        self.source = self.stream.source
         self.plot = path_figure(self.source)
         self.variance = float_slider(model.param.variance, format="0[.]0", value=model.variance)
         self.reset_button = pn.widgets.Button(label="Reset", color="warning")
@@ -107,34 +102,21 @@ class SharedApp(Viewer):
         self.pause_button.on_click(lambda event: self.feed.control(
             paused=not model.paused, on_error=self._not_applied))
         self._watchers = [model.param.watch(self._on_model, ["variance", "paused"])]
-        self._queued = False
-        self._retrying = self._released = False
-        self.held_back = 0
-        #: Frames of the messages every in-step viewer writes alike (their models share ids).
-        self._cache = frames_cache(self.feed)
-        #: The feed's record (None where the feed keeps none: over Redis, for now).
+        self._released = False
+        #: The feed's record (the History, statistics and export every viewer shows).
         self.record = self.feed.record
-        self.history = self.increments = self.export = None
         self.export_token: str | None = None
         self.viewers = model_with_id(Div, f"{SHARED_IDS}-viewers", text="", name="viewers",
                                      styles={"font-size": "90%"})
-        self._viewers_shown = 0
         self._viewers_refresher = Refresher(self._show_viewers, self._doc, VIEWERS_INTERVAL,
                                             cache=self._cache)
-        whole_page = []
-        if self.record is not None:
-            self.history = HistoryView(self.record, self._doc, SHARED_IDS, self._cache)
-            self.increments = IncrementsView(self.record, self._doc, SHARED_IDS, self._cache)
-            self.export = Export(model, self.record.history, self.record.ensemble)
-            link, self.export_token = download_link(self.export, self._doc)
-            self.download = pn.pane.HTML(link, margin=(5, 10))
-            whole_page = [
-                pn.Row(pn.pane.Bokeh(self.history.status), self.download),
-                pn.pane.Bokeh(self.history.figure, sizing_mode="stretch_width"),
-                pn.Row(pn.pane.Bokeh(self.increments.figure, sizing_mode="stretch_width"),
-                       pn.pane.Bokeh(self.increments.estimate, width=340),
-                       sizing_mode="stretch_width"),
-            ]
+        self.history = HistoryView(self.record, self._doc, SHARED_IDS, self._cache)
+        self.increments = IncrementsView(self.record, self._doc, SHARED_IDS, self._cache)
+        for view in (self.history, self.increments):
+            self.stream.add_view(view)
+        self.export = Export(model, self.record.history, self.record.ensemble)
+        link, self.export_token = download_link(self.export, self._doc)
+        self.download = pn.pane.HTML(link, margin=(5, 10))
         self._layout = pn.Column(
             pn.pane.HTML(f"<h1>{TITLE} (shared)</h1>", margin=(0, 10)),
             pn.pane.Bokeh(self.connection_notice),
@@ -143,12 +125,17 @@ class SharedApp(Viewer):
             pn.Row(self.variance, self.ping, self.reset_button, self.pause_button,
                    pn.pane.Bokeh(self.viewers)),
             pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
-            *whole_page,
+            pn.Row(pn.pane.Bokeh(self.history.status), self.download),
+            pn.pane.Bokeh(self.history.figure, sizing_mode="stretch_width"),
+            pn.Row(pn.pane.Bokeh(self.increments.figure, sizing_mode="stretch_width"),
+                   pn.pane.Bokeh(self.increments.estimate, width=340),
+                   sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
         if self._doc is not None:
             self._attach(self._doc)
-        self.feed.subscribe(self)
+        self.stream.start()
+        self.feed.watch_viewers(self._viewers_refresher.request)
         self.feed.watch_status(self._on_status)
         self._show_viewers()  # before the page is sent: no message needed
 
@@ -158,51 +145,20 @@ class SharedApp(Viewer):
     def release(self) -> None:
         """Stop following the feed (the session ended). Idempotent."""
         self._released = True
-        self.feed.unsubscribe(self)
+        self.stream.release()
+        self.feed.unwatch_viewers(self._viewers_refresher.request)
         self.feed.unwatch_status(self._on_status)
         self._viewers_refresher.release()
-        for view in (self.history, self.increments):
-            if view is not None:
-                view.release()
+        self.history.release()
+        self.increments.release()
         if self.export_token is not None:
             EXPORTS.remove(self.export_token)
         for watcher in self._watchers:
             self.feed.model.param.unwatch(watcher)
         self._watchers = []
 
-    # -- the path -------------------------------------------------------------------------
-
-    def offer(self) -> None:
-        """The feed has news: show it now if the session can take it, else soon."""
-        if self.feed.subscribers != self._viewers_shown:
-            self._viewers_refresher.request()
-        write = decide(self._doc)
-        if write is Write.HERE:
-            self._catch_up(locked=True)
-        elif write is Write.BEHIND:
-            self.held_back += 1  # read again at the next update: coalesced, never queued
-            if not self._retrying:  # or soon, if no update comes (the feed paused)
-                self._retrying = True
-                server_loop(self._doc).call_later(BEHIND_RETRY_S, self._retry)
-        elif write is Write.NOW:
-            with one_write(self._doc, self._cache):  # the refreshes made due ride along
-                self._catch_up(locked=False)
-        elif not self._queued:  # busy: once, under the document lock, after what holds it
-            self._queued = True
-            self._doc.add_next_tick_callback(self._locked_catch_up)
-
-    def _retry(self) -> None:
-        self._retrying = False
-        if not self._released:
-            self.offer()
-
-    def _locked_catch_up(self) -> None:
-        self._queued = False
-        self._catch_up(locked=True)
-
     def _show_viewers(self) -> None:
         count = self.feed.subscribers
-        self._viewers_shown = count
         text = f"{count:,} viewer{'' if count == 1 else 's'}"
         if self.feed.spans_processes:
             text += " on this server"
@@ -211,31 +167,8 @@ class SharedApp(Viewer):
 
     def export_csv(self, path: str) -> None:
         """Write the shared path's whole history since its reset to ``path`` (``Export``)."""
-        if self.export is None:
-            raise RuntimeError("this feed keeps no history (over Redis): nothing to export")
         with open(path, "w", encoding="utf-8", newline="") as file:
             self.export.write(file)
-
-    def _catch_up(self, locked: bool) -> None:
-        run, whole, x, y = self.feed.since(self._run, self._last)
-        if not whole and not len(x):
-            return
-        data = {"x": x.tolist(), "y": y.tolist()} if len(x) <= JSON_LIMIT else {"x": x, "y": y}
-        if whole:
-            if locked:
-                self.source.data = data
-            else:
-                write_changes(self._doc, data={self.source: data})
-        elif locked:
-            self.source.stream(data, rollover=self.feed.window)
-        else:
-            write_stream(self._doc, self.source, data, rollover=self.feed.window,
-                         key=("live", run, self._last, int(x[-1])))
-        self._run = run
-        self._last = int(x[-1]) if len(x) else 0
-        if self.history is not None:  # the History and statistics follow the live plot
-            self.history.on_update()
-            self.increments.on_update()
 
     # -- the controls -----------------------------------------------------------------------
 
