@@ -131,3 +131,64 @@ def test_timestamps_record_the_server_clock_of_each_update(batch):
     finally:
         driver.release()
     assert "t" not in PathStream(BrownianMotion()).source.data
+
+
+class _View:
+    """Counts the updates the driver tells it about, and what the record held then."""
+
+    def __init__(self, record):
+        self.record, self.told = record, []
+
+    def on_update(self):
+        self.told.append(len(self.record.history))
+
+
+def test_the_own_model_is_drawn_into_its_record_and_each_view_told():
+    from brownian_panel.model.record import Record
+
+    model = BrownianMotion(seed=2, batch=5, window=1000)
+    record = Record(model)
+    driver = PathStream(model, record=record)
+    view = _View(record)
+    driver.add_view(view)
+    try:
+        for _ in range(3):
+            driver.tick()
+        model.paused = True
+        driver.tick()
+        assert view.told == [5, 10, 15]  # after the record had the update
+        np.testing.assert_array_equal(record.history.values(), driver.path()[1])
+    finally:
+        driver.release()
+
+
+def test_one_driver_follows_a_shared_feed_whole_then_only_what_is_new():
+    from brownian_panel.feed.hub import SharedFeed
+
+    feed = SharedFeed(BrownianMotion(seed=5, batch=4, window=10))
+    for _ in range(4):
+        feed.tick()
+    driver = PathStream(feed=feed)
+    view = _View(feed.record)
+    driver.add_view(view)
+    try:
+        assert driver.model is feed.model and driver.record is feed.record
+        np.testing.assert_array_equal(driver.path()[0], np.arange(7, 17))  # the window at once
+        driver.start()  # subscribes: the feed offers each update
+        assert feed.subscribers == 1
+        feed.tick()
+        feed.tick()
+        np.testing.assert_array_equal(driver.path()[0], np.arange(15, 25))
+        assert view.told == [20, 24] and driver.updates == 2
+        driver.tick()  # nothing new: nothing written, no view told
+        assert driver.updates == 2 and view.told == [20, 24]
+        feed.model.reset()  # a new run replaces what the page shows
+        assert len(driver.path()[0]) == 0
+        feed.tick()
+        np.testing.assert_array_equal(driver.path()[0], np.arange(1, 5))
+        driver.release()
+        assert feed.subscribers == 0 and not driver.running
+        feed.tick()
+        np.testing.assert_array_equal(driver.path()[0], np.arange(1, 5))  # no longer follows
+    finally:
+        driver.release()
