@@ -271,11 +271,13 @@ def measure_streaming(server: Server, count: int, period_ms: int, seconds: float
 
 
 def start_load(server: Server, count: int, period_ms: int, seconds: float,
-               per_process: int = 20, steps: bool = False) -> tuple[float, list[subprocess.Popen]]:
+               per_process: int = 20, steps: bool = False, lead_per_session: float = 0.15
+               ) -> tuple[float, list[subprocess.Popen]]:
     """``count`` headless sessions in load-generator processes of ``per_process``, recording
-    for ``seconds`` from the returned start time (epoch s); each prints a JSON report (with
+    for ``seconds`` from the returned start time (epoch s, ``lead_per_session`` seconds a
+    session from now, plus 5: every page built by then); each prints a JSON report (with
     ``steps``, each arrival's step and time too)."""
-    start = time.time() + 5.0 + 0.15 * count  # every process has connected by then
+    start = time.time() + 5.0 + lead_per_session * count
     workers = [subprocess.Popen(
         [sys.executable, "-m", "benchmarks.loadgen", server.url, str(min(per_process, left)),
          str(period_ms), str(start), str(seconds), *(["steps"] if steps else [])],

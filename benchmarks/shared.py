@@ -3,7 +3,7 @@ and nginx.
 
     python -m benchmarks.shared [--viewers 20,100] [--seconds 10] [--rounds 2]
     python -m benchmarks.shared --overload 300,600
-    python -m benchmarks.shared --against DIR [--viewers 100] [--rounds 3]
+    python -m benchmarks.shared --against DIR [--viewers 100] [--rounds 3] [--lead-per-viewer 0.5]
     python -m benchmarks.shared --through-nginx 1,2 [--viewers 100]
 
 1. Server CPU per viewer-update at 10 Hz, one point an update, round after round side by side:
@@ -65,11 +65,13 @@ def _shared_variant(tree: Path) -> Variant:
 SHARED = _shared_variant(HERE)
 
 
-def _load(server, viewers: int, seconds: float, pids: dict[str, int], steps: bool = False
-          ) -> tuple[dict, list[dict]]:
+def _load(server, viewers: int, seconds: float, pids: dict[str, int], steps: bool = False,
+          lead_per_viewer: float = 0.15) -> tuple[dict, list[dict]]:
     """Drive ``server`` with ``viewers`` for ``seconds``: CPU seconds of each of ``pids`` over
-    the recording window, and the load generators' reports."""
-    start, workers = start_load(server, viewers, PERIOD_MS, seconds, steps=steps)
+    the recording window (from ``lead_per_viewer`` s a viewer on: their pages built), and the
+    load generators' reports."""
+    start, workers = start_load(server, viewers, PERIOD_MS, seconds, steps=steps,
+                                lead_per_session=lead_per_viewer)
     time.sleep(max(0.0, start - time.time()))
     before = {name: tree_cpu_seconds(pid) for name, pid in pids.items()}
     began = time.monotonic()
@@ -122,20 +124,24 @@ def cpu_side_by_side(viewers: int, seconds: float, rounds: int) -> dict:
     return {"viewers": viewers, "period_ms": PERIOD_MS, "seconds": seconds, **summary}
 
 
-def shared_against(against: Path, viewers: int, seconds: float, rounds: int) -> dict:
+def shared_against(against: Path, viewers: int, seconds: float, rounds: int,
+                   lead_per_viewer: float = 0.15) -> dict:
     """The in-process shared feed of this checkout beside the one at ``against``, round after
-    round: CPU per viewer-update."""
+    round: CPU per viewer-update (with a longer ``lead_per_viewer``, once every page is built:
+    the steady state)."""
     trees = {"this": HERE, "against": against.resolve()}
     results: dict[str, list[float]] = {name: [] for name in trees}
     for _ in range(rounds):
         for name, tree in trees.items():
             with in_checkout(tree), running(_shared_variant(tree)) as server:
                 measured, reports = _load(server, viewers, seconds,
-                                          {"server": server.process.pid})
+                                          {"server": server.process.pid},
+                                          lead_per_viewer=lead_per_viewer)
             delivered = sum(r["delivered"] for r in reports)
             results[name].append(round(1000 * measured["cpu"]["server"] / max(delivered, 1), 3))
     medians = {name: statistics.median(runs) for name, runs in results.items()}
-    return {"viewers": viewers, "cpu_ms_per_viewer_update": results, "medians": medians,
+    return {"viewers": viewers, "lead_s": round(5 + lead_per_viewer * viewers, 1),
+            "cpu_ms_per_viewer_update": results, "medians": medians,
             "this_over_against": round(medians["this"] / medians["against"], 2)}
 
 
@@ -344,6 +350,9 @@ def main() -> None:
     parser.add_argument("--against", type=Path, default=None,
                         help="another checkout: its in-process shared feed beside this one's "
                              "(alone)")
+    parser.add_argument("--lead-per-viewer", type=float, default=0.15,
+                        help="with --against: seconds a viewer before recording (0.5: every "
+                             "page built, the steady state)")
     parser.add_argument("--through-nginx", default="",
                         help="backend counts, e.g. 1,2: only the Redis + nginx measurement "
                              "(--viewers: one count)")
@@ -356,7 +365,8 @@ def main() -> None:
         return
     if options.against:
         print(json.dumps({"machine": machine(), "against": [
-            shared_against(options.against, int(count), options.seconds, options.rounds)
+            shared_against(options.against, int(count), options.seconds, options.rounds,
+                           options.lead_per_viewer)
             for count in options.viewers.split(",")]}, indent=1))
         return
     if options.overload:
