@@ -99,6 +99,8 @@ class PathStream(param.Parameterized):
         this shared feed instead (its model and record); ``cache``: frames of the updates the
         feed's in-step pages write alike (``fanout.frames_cache``), whose sources share the id
         ``source_id``."""
+        if (model is None) == (feed is None):
+            raise TypeError("PathStream shows a model or a feed: give one of them")
         doc = server_session_document()
         points = ModelPoints(model, record, doc) if feed is None else FeedPoints(feed)
         if params.get("source") is None:
@@ -110,6 +112,7 @@ class PathStream(param.Parameterized):
         refuse_client_writes(self.source)
         self._points = points
         self._cache = cache
+        self._timestamps = self.timestamps  # read on every update: a param read costs more
         #: The server session's document, or None in a notebook or plain Python.
         self._doc: Document | None = doc
         #: Outside a server session: streams into the source and keeps a notebook view exact.
@@ -218,7 +221,7 @@ class PathStream(param.Parameterized):
         if update is None:
             return False
         data = _columns(update, JSON_BATCH_LIMIT)
-        if self.timestamps:
+        if self._timestamps:
             now = time.time() * 1000
             x = update.x
             data["t"] = [now] * len(x) if isinstance(data["x"], list) else np.full(len(x), now)
