@@ -18,7 +18,7 @@ from ..runtime.session import server_loop
 from ..runtime.ticker import Ticker, ticker_for
 
 
-@dataclass
+@dataclass(slots=True)
 class Update:
     """Points to show: ``x``, ``y`` of shape (steps,) or (paths, steps)."""
 

@@ -105,8 +105,9 @@ class PathStream(param.Parameterized):
         points = ModelPoints(model, record, doc) if feed is None else FeedPoints(feed)
         if params.get("source") is None:
             data = _empty_path(points.model.paths, params.get("timestamps", False))
-            if feed is not None:  # what the feed holds now
-                data.update(_columns(points.snapshot(), JSON_BATCH_LIMIT))
+            if feed is not None:  # what the feed holds now, as lists: later updates of
+                # up to JSON_BATCH_LIMIT points then extend them (arrays would be copied whole)
+                data.update(_columns(points.snapshot(), json_limit=None))
             params["source"] = source_with_id(source_id, data=data, name="path")
         super().__init__(model=points.model, **params)
         refuse_client_writes(self.source)
@@ -261,9 +262,12 @@ class PathStream(param.Parameterized):
             self._notebook.push()
 
 
-def _columns(update: Update, json_limit: int) -> dict:
-    """The live source's columns of ``update``: lists up to ``json_limit`` points."""
-    data = path_columns(update.x, update.y)
-    if len(update.x) <= json_limit:
-        data = {name: column.tolist() for name, column in data.items()}
-    return data
+def _columns(update: Update, json_limit: int | None) -> dict:
+    """The live source's columns of ``update``: lists up to ``json_limit`` points (None: any
+    number)."""
+    x, y = update.x, update.y
+    if json_limit is not None and len(x) > json_limit:
+        return path_columns(x, y)
+    if y.ndim == 1:  # one path: the shared feed's every update, built directly
+        return {"x": x.tolist(), "y": y.tolist()}
+    return {name: column.tolist() for name, column in path_columns(x, y).items()}
