@@ -126,6 +126,7 @@ class Producer:
             self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             self._pubsub.subscribe(CHANNEL)
             self._version = -1  # read the controls again after a reconnect
+            self._announced = set()  # and describe the runs again (Redis may have restarted)
             log.info("producer connected to %s", self.url)
         return self._redis
 

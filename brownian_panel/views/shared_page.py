@@ -102,7 +102,6 @@ class SharedApp(Viewer):
         self.pause_button.on_click(lambda event: self.feed.control(
             paused=not model.paused, on_error=self._not_applied))
         self._watchers = [model.param.watch(self._on_model, ["variance", "paused"])]
-        self._released = False
         #: The feed's record (the History, statistics and export every viewer shows).
         self.record = self.feed.record
         self.export_token: str | None = None
@@ -144,7 +143,6 @@ class SharedApp(Viewer):
 
     def release(self) -> None:
         """Stop following the feed (the session ended). Idempotent."""
-        self._released = True
         self.stream.release()
         self.feed.unwatch_viewers(self._viewers_refresher.request)
         self.feed.unwatch_status(self._on_status)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
+import redis
 from bokeh.events import ButtonClick
 from bokeh.models import Button, Div, Slider
+
+from brownian_panel.feed.redis_keys import RUNS
 
 from ..helpers import LiveClient, wait_until
 from ..helpers import client_model as _model
@@ -130,6 +134,9 @@ def test_redis_killed_and_restarted_loses_nothing(redis_server, producer, shared
         for x, _ in paths:
             assert x[0] <= before_the_crash - 400
         assert len(paths[0][0]) > 500 + stalled - 100
+        # The run is described again (a backend started now exports the producer's settings).
+        runs = redis.Redis.from_url(redis_server.url).hgetall(RUNS)
+        assert [json.loads(value)["settings"]["window"] for value in runs.values()] == [5000]
         print(f"stream flowing again {flowing:.2f} s after redis-server restarted")
 
 
