@@ -105,8 +105,8 @@ def test_redis_killed_and_restarted_loses_nothing(redis_server, producer, shared
         first.set_property(_model(first, Slider, title="Variance"), "value", 0.4)
         wait_until(lambda: _model(second, Slider, title="Variance").value == 0.4, timeout=10)
         # Both pages on the new run (a page may still show the old one, or the new run's
-        # first, empty, update), with points of it.
-        wait_until(lambda: all(client.points >= 500 and _path(client)[0][0] == 1
+        # first, empty, update), with 500 points of it (``points`` counts the old run's too).
+        wait_until(lambda: all(len(_path(client)[0]) >= 500 and _path(client)[0][0] == 1
                                for client in (first, second)), timeout=30)
         redis_server.kill()
         wait_until(lambda: _interrupted(first) and _interrupted(second), timeout=10)
