@@ -92,7 +92,9 @@ class ModelPoints:
 
     def release(self) -> None:
         self.unfollow()
-        self.model.param.unwatch(self._watcher)
+        if self._watcher is not None:
+            self.model.param.unwatch(self._watcher)
+            self._watcher = None
 
     def _reschedule(self, event: param.parameterized.Event) -> None:
         if self._timer is not None:
