@@ -4,12 +4,17 @@ browser session, or with --shared one path for every viewer (drawn in this proce
 `brownian-panel produce` through Redis)."""
 from brownian_panel import BrownianApp
 from brownian_panel.cli import FEED_SETTINGS, app_parameters
+from brownian_panel.views.notice import ended_session_page, made_by_reconnection
 from brownian_panel.views.shared_page import SharedApp
 
 options = app_parameters()
 redis_url = options.pop("redis_url", None)
 settings = {name: options.pop(name) for name in FEED_SETTINGS if name in options}
-if options.pop("shared", False):
+shared = options.pop("shared", False)
+if made_by_reconnection():
+    # A page came back after the server had ended its session: it loads itself again.
+    ended_session_page(new_run=not shared).servable(title="Brownian motion")
+elif shared:
     if redis_url:
         from brownian_panel.feed.redis_feed import redis_feed_for
 

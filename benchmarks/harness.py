@@ -22,9 +22,12 @@ from bokeh.events import DocumentReady
 from bokeh.models import ColumnDataSource
 
 import brownian_panel.views  # noqa: F401  (registers Panel's and our Bokeh models for client documents)
-from brownian_panel.cli import CHECK_UNUSED_SESSIONS_MS, UNUSED_SESSION_LIFETIME_MS
+from brownian_panel.cli import CHECK_UNUSED_SESSIONS_MS
 from support.bokeh_client import handle_messages_in_a_loop
 from support.processes import free_port, port_open
+
+#: Sessions end ~6 s after their clients close (no reconnection is measured here).
+UNUSED_SESSION_LIFETIME_MS = 5_000
 
 BASELINES = Path(__file__).with_name("baselines")
 

@@ -34,11 +34,12 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from brownian_panel.cli import CHECK_UNUSED_SESSIONS_MS, UNUSED_SESSION_LIFETIME_MS
+from brownian_panel.cli import CHECK_UNUSED_SESSIONS_MS
 from brownian_panel.feed.redis_keys import STREAM
 from support import processes as components
 
 from .harness import (
+    UNUSED_SESSION_LIFETIME_MS,
     VARIANTS,
     LoadClient,
     Variant,

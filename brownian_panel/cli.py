@@ -11,9 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
-#: Bokeh destroys a session this long after its last connection closed (Bokeh's default is 15 s,
-#: checked every 17 s); a tab that vanished releases its stream within about 6 s.
-UNUSED_SESSION_LIFETIME_MS = 5_000
+#: Seconds a session is kept after its page's connection closed (Bokeh's unused-session
+#: lifetime; Bokeh's default is 15 s, checked every 17 s): long enough for a page cut off by the
+#: network to reconnect to it after BokehJS's last automatic attempt, about 30 s after the cut.
+DISCONNECTED_SESSION_LIFETIME_S = 45.0
 CHECK_UNUSED_SESSIONS_MS = 1_000
 
 
@@ -37,6 +38,13 @@ def panel_serve_args(argv: list[str] | None = None) -> list[str]:
     parser.add_argument("--address", default="127.0.0.1",
                         help="address to listen on (127.0.0.1: this machine only)")
     parser.add_argument("--show", action="store_true", help="open the app in a browser")
+    parser.add_argument(
+        "--disconnected-session-lifetime", type=_seconds, default=DISCONNECTED_SESSION_LIFETIME_S,
+        metavar="SECONDS",
+        help="keep a session this long after its page's connection closed, so that a page "
+             "cut off by the network reconnects to the same run (default "
+             f"{DISCONNECTED_SESSION_LIFETIME_S:g}); a page that comes back later gets a new "
+             "run and says so. A closed tab's session is released after as long (+1 s)")
     _add_app_options(parser)
     ours, passthrough = parser.parse_known_args(argv)
     args = [
@@ -44,7 +52,7 @@ def panel_serve_args(argv: list[str] | None = None) -> list[str]:
         "--port", str(ours.port),
         "--address", ours.address,
         "--check-unused-sessions", str(CHECK_UNUSED_SESSIONS_MS),
-        "--unused-session-lifetime", str(UNUSED_SESSION_LIFETIME_MS),
+        "--unused-session-lifetime", str(round(ours.disconnected_session_lifetime * 1000)),
         "--plugins", "brownian_panel.export.route",  # the Download CSV route
     ]
     if ours.show:
@@ -62,6 +70,17 @@ def panel_serve_args(argv: list[str] | None = None) -> list[str]:
             script_args += [f"--{name}", str(getattr(ours, name))]
     # --args takes everything after it: it comes last.
     return args + passthrough + (["--args", *script_args] if script_args else [])
+
+
+def _seconds(text: str) -> float:
+    """A number of seconds from 0.5 to 86,400 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {text!r}") from None
+    if not 0.5 <= value <= 86_400:
+        raise argparse.ArgumentTypeError(f"must be from 0.5 to 86,400 seconds, not {text}")
+    return value
 
 
 def _add_app_options(parser: argparse.ArgumentParser) -> None:

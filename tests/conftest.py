@@ -118,8 +118,51 @@ def log_records(caplog):
     return caplog
 
 
+#: What a logged traceback starts with.
+TRACEBACK = "Traceback (most recent call last)"
+
+#: Loggers that do not propagate to the root logger (Bokeh's and Panel's own handlers).
+_OWN_HANDLER_LOGGERS = ("", "bokeh", "panel")
+
+
+class _Tracebacks(logging.Handler):
+    """Keeps every record that carries a traceback."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info or TRACEBACK in str(record.msg):
+            self.records.append(record)
+
+
+def traceback_free(request, text: str, where: str) -> None:
+    """Fail the test if ``text`` (a server's log) holds a traceback, unless it is marked
+    ``logs_traceback``."""
+    if TRACEBACK in text and not request.node.get_closest_marker("logs_traceback"):
+        start = text.index(TRACEBACK)
+        pytest.fail(f"a traceback in {where}:\n{text[max(0, start - 300):start + 3000]}",
+                    pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def no_traceback_logged(request):
+    """Every test fails when a traceback is logged in this process (an in-process server, a
+    task whose exception was never retrieved), unless it is marked ``logs_traceback``."""
+    handler = _Tracebacks()
+    for name in _OWN_HANDLER_LOGGERS:
+        logging.getLogger(name).addHandler(handler)
+    yield
+    for name in _OWN_HANDLER_LOGGERS:
+        logging.getLogger(name).removeHandler(handler)
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    text = "\n".join(formatter.format(record) for record in handler.records[:3])
+    traceback_free(request, text, "this process's log")
+
+
 @pytest.fixture
-def start_process(tmp_path):
+def start_process(tmp_path, request):
     """Starts a server command on a free loopback port; stops it (by PID) after the test.
 
     Call it with a function of the port that returns the command; it returns the base URL once
@@ -145,5 +188,7 @@ def start_process(tmp_path):
     for process in processes:
         stop_process(process)
     for log in logs:
-        lines = log.read_text(errors="replace").splitlines()
+        text = log.read_text(errors="replace")
+        lines = text.splitlines()
         print(f"--- last lines of {log.name} ({len(lines)} lines) ---", *lines[-40:], sep="\n")
+        traceback_free(request, text, log.name)

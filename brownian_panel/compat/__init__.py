@@ -26,6 +26,7 @@ from .bokeh_model import (
     set_quietly,
     source_with_id,
 )
+from .bokeh_repull import REPULL_INLINE, make_repull_keep_buffers, reconnected_page
 from .bokeh_server import (
     LOCK_STATE,
     SESSION_CONNECTIONS,
@@ -60,8 +61,8 @@ from .tornado_socket import (
 #: Every fast path on private names, in the order ``report`` lists them.
 FEATURES: tuple[Feature, ...] = (
     SESSION_CONNECTIONS, LOCK_STATE, PANEL_WRITE_QUEUE, QUIET_CHANGES, PROTOCOL_STATE,
-    WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, DEBOUNCE, PARAM_LINK, VIEWS,
-    COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH,
+    WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, REPULL_INLINE, DEBOUNCE,
+    PARAM_LINK, VIEWS, COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH,
 )
 
 #: What writing a session's updates straight to its sockets needs (``brownian_panel.driver.wire``).
@@ -107,6 +108,7 @@ __all__ = [
     "COMM_MANAGER_PATCH", "COMM_MANAGER_PATCH_JS", "RefuseInvalidValue", "answer_at_once",
     "append_quietly", "column", "compressing", "direct_writes", "forget_pong",
     "handle_comm_messages_on_main_thread", "make_patch_curdoc_exception_safe",
+    "make_repull_keep_buffers", "reconnected_page",
     "panel_holds_writes", "pong_received", "refuse_client_writes",
     "release_holds_after_browser_changes", "replace_columns_quietly",
     "report", "server_session", "session_locked", "session_websockets", "set_column_quietly",

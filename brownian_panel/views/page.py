@@ -17,13 +17,14 @@ from ..model.ensemble import EnsembleHistory
 from ..model.record import Record
 from ..model.walk import BrownianMotion
 from ..notebook import ViewReady, release_on_rerun, repair_kernel_comms
+from ..runtime.logs import quiet_client_errors
 from ..runtime.session import on_server_loop, server_session_document
 from .displacement import DisplacementView
 from .download import download_link
 from .editor import EDITOR_WIDGETS, model_editor
 from .history import HistoryView
 from .increments import IncrementsView
-from .notice import connection_lost_notice, show_when_disconnected
+from .notice import connection_notice, follow_connection
 from .ping import PingPong
 from .plot import path_figure, set_path_layout
 from .url import UrlSync, apply_query, url_recorder
@@ -97,7 +98,7 @@ class BrownianApp(Viewer):
                           model.param.watch(self._on_run, "run")]
         self.url_errors = pn.pane.Alert(alert_type="warning", visible=False)
         self.url_recorder = url_recorder()
-        self.connection_notice = connection_lost_notice()
+        self.connection_notice = connection_notice()
         self._url_sync: UrlSync | None = None
         self._layout = pn.Column(
             pn.pane.HTML(f"<h1>{TITLE}</h1>", margin=(0, 10)),
@@ -166,7 +167,8 @@ class BrownianApp(Viewer):
             return
         doc.on_session_destroyed(lambda session_context: self.release())
         make_patch_curdoc_exception_safe()  # a client's bad patch must not leak its document
-        show_when_disconnected(doc, self.connection_notice)
+        quiet_client_errors()  # a client's refused message: one log line, no traceback
+        follow_connection(doc, self.connection_notice)
         # The browser's WebSocket is subscribed by the time the page reports it has loaded.
         pn.state.onload(lambda: on_server_loop(doc, lambda: (
             disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))

@@ -44,15 +44,21 @@ class PingPong(JSComponent):
     # Server-side bookkeeping only: not synced to the browser.
     _rename = {"pongs": None, "last_ping": None}
 
+    # No ping while the page's connection is lost (BokehJS would log an error for each).
     _esm = """
-    export function render({ model, el }) {
+    export function render({ model, el, view }) {
       const label = document.createElement("span");
       label.className = "pong";
       label.textContent = "pong: \u2013 \u00b7 round trip: \u2013 ms";
       el.appendChild(label);
       const sentAt = new Map();
       let counter = 0;
+      let connected = true;
+      const bokehDocument = view.model.document;
+      bokehDocument?.on_event("connection_lost", () => { connected = false; });
+      bokehDocument?.on_event("client_reconnected", () => { connected = true; });
       const timer = setInterval(() => {
+        if (!connected) return;
         sentAt.set(counter, performance.now());
         sentAt.delete(counter - 30);  // an unanswered ping is forgotten after 30 more
         model.send_msg({ ping: counter });

@@ -10,7 +10,7 @@ import logging
 import panel as pn
 import param
 from bokeh.document import Document
-from bokeh.models import CustomJS, Div
+from bokeh.models import Div
 from panel.viewable import Viewer
 from tornado.ioloop import IOLoop
 
@@ -26,28 +26,18 @@ from ..driver.throttle import Throttle
 from ..driver.transport import close_when_silent, disable_nagle
 from ..export.csv import EXPORTS, Export
 from ..feed.hub import SharedFeed, feed_for
+from ..runtime.logs import quiet_client_errors
 from ..runtime.session import on_server_loop, server_loop, server_session_document
 from .download import download_link
 from .editor import float_slider
 from .history import HistoryView
 from .increments import IncrementsView
-from .notice import connection_lost_notice, show_when_disconnected
+from .notice import connection_notice, follow_connection
 from .page import TITLE, pause_label
 from .ping import PingPong
 from .plot import path_figure
 
 log = logging.getLogger(__name__)
-
-#: Browser code run when the connection is lost: ask for the page every 100 ms and reload it
-#: once a server answers (a 502/503/504 from a proxy with no backend left does not count).
-RELOAD_WHEN_SERVED = """
-const retry = () => fetch(window.location.href, {method: 'HEAD', cache: 'no-store'})
-  .then((response) => response.status < 502 ? window.location.reload()
-                                             : setTimeout(retry, 100))
-  .catch(() => setTimeout(retry, 100));
-setTimeout(retry, 50);
-"""
-
 
 #: The id of every viewer's path source.
 SOURCE_ID = "brownian-shared-path"
@@ -88,7 +78,7 @@ class SharedApp(Viewer):
         self.pause_button = pn.widgets.Button(label=pause_label(model.paused), color="primary")
         self.refused = pn.pane.Alert(alert_type="warning", visible=False)
         self.ping = PingPong()
-        self.connection_notice = connection_lost_notice()
+        self.connection_notice = connection_notice()
         self.feed_status = pn.pane.Alert(
             "The shared feed is interrupted: waiting for it to come back…", alert_type="danger",
             visible=self.feed.interrupted, name="feed-status")
@@ -230,9 +220,7 @@ class SharedApp(Viewer):
     def _attach(self, doc: Document) -> None:
         doc.on_session_destroyed(lambda session_context: self.release())
         make_patch_curdoc_exception_safe()
-        show_when_disconnected(doc, self.connection_notice)
-        # The path is not this session's: when the server goes away, load the page again as
-        # soon as one answers (behind nginx, another backend) and go on showing it.
-        doc.js_on_event("connection_lost", CustomJS(code=RELOAD_WHEN_SERVED))
+        quiet_client_errors()  # a client's refused message: one log line, no traceback
+        follow_connection(doc, self.connection_notice, new_run=False)
         pn.state.onload(lambda: on_server_loop(doc, lambda: (
             disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))

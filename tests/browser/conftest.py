@@ -90,3 +90,11 @@ def browser_points(page) -> int:
         const data = Bokeh.documents[0].get_model_by_name('path').data;
         return (data instanceof Map ? data.get('x') : data.x).length;
     }""")
+
+
+def connection_notice(page) -> str | None:
+    """The text of the page's connection notice while it is shown, else None."""
+    return page.evaluate("""() => {
+        const notice = Bokeh.documents[0].get_model_by_name('connection_notice');
+        return notice.visible ? notice.text : null;
+    }""")

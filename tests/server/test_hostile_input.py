@@ -35,8 +35,9 @@ INF = {"type": "number", "value": "+inf"}
 # it, and the log line that says what was rejected (None: nothing is applied, nothing logged).
 OPEN, CLOSED = "open", "closed"
 REFUSED_BY_APP = "rejected variance="
-REFUSED_BY_BOKEH = "error handling message"
-BAD_PROTOCOL = "Unhandled exception receiving a message"
+# Bokeh's own refusals, logged with a traceback by Bokeh, are one line (runtime/logs.py).
+REFUSED_BY_BOKEH = "refused a client's message: "
+BAD_PROTOCOL = "refused a client's message: "
 HOSTILE = {
     "variance NaN": (lambda c: _changed(_variance_slider(c).id, "value", NAN),
                      OPEN, REFUSED_BY_APP),

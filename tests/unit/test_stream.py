@@ -58,6 +58,7 @@ def test_reset_empties_the_source(stream):
     assert stream.path()[0][0] == 1
 
 
+@pytest.mark.logs_traceback  # an update that fails is logged with its traceback
 def test_error_in_an_update_is_logged_and_the_next_tick_streams(stream, caplog, monkeypatch):
     caplog.set_level(logging.ERROR, logger="brownian_panel")
     original = stream.model.advance

@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 
+import pytest
 from tornado.ioloop import IOLoop
 
 from brownian_panel.runtime.ticker import Ticker, ticker_for
@@ -66,6 +67,7 @@ def test_removed_stream_is_not_ticked_and_idle_timer_stops():
     _run(scenario)
 
 
+@pytest.mark.logs_traceback  # a stream whose tick fails is logged with its traceback
 def test_a_failing_stream_is_logged_and_the_others_go_on(caplog):
     async def scenario():
         ticker = Ticker()
