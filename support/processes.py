@@ -89,13 +89,13 @@ class RedisServer:
 
 
 def start_producer(redis_url: str, period: int = 20, batch: int = 10, window: int = 5000,
-                   seed: int = 7) -> subprocess.Popen:
-    """``brownian-panel produce`` into ``redis_url``."""
+                   seed: int = 7, output=subprocess.DEVNULL) -> subprocess.Popen:
+    """``brownian-panel produce`` into ``redis_url``; its log goes to ``output`` (a file)."""
     return subprocess.Popen(
         [sys.executable, "-m", "brownian_panel", "produce", "--redis-url", redis_url,
          "--period", str(period), "--batch", str(batch), "--window", str(window),
          "--seed", str(seed)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO_ROOT)
+        stdout=output, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
 
 
 def backend_command(port: int, redis_url: str, *extra: str) -> list[str]:
@@ -104,9 +104,10 @@ def backend_command(port: int, redis_url: str, *extra: str) -> list[str]:
             "--redis-url", redis_url, *extra]
 
 
-def nginx_config(directory: Path, port: int, backends: list[int]) -> Path:
+def nginx_config(directory: Path, port: int, backends: list[int], main: str = "") -> Path:
     """nginx.conf in ``directory``: the deploy config listening on ``port`` in front of
-    ``backends``, with its pid, log and temporary files in ``directory``."""
+    ``backends``, with its pid, log and temporary files in ``directory`` (``main``: more
+    directives for the main context)."""
     config = (REPO_ROOT / "deploy" / "brownian.nginx.conf").read_text()
     servers = "".join(f"    server 127.0.0.1:{backend} max_fails=1 fail_timeout=10s;\n"
                       for backend in backends)
@@ -120,16 +121,17 @@ def nginx_config(directory: Path, port: int, backends: list[int]) -> Path:
     temporary = "".join(f"  {kind}_temp_path {directory}/{kind};\n"
                         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     path = directory / "nginx.conf"
-    path.write_text(f"{user}worker_processes 1;\npid {directory}/nginx.pid;\n"
+    path.write_text(f"{user}{main}worker_processes 1;\npid {directory}/nginx.pid;\n"
                     f"error_log {directory}/error.log;\nevents {{ worker_connections 4096; }}\n"
                     f"http {{\n  access_log off;\n{temporary}"
                     f"  include {directory}/brownian.conf;\n}}\n")
     return path
 
 
-def start_nginx(directory: Path, port: int, backends: list[int]) -> subprocess.Popen:
+def start_nginx(directory: Path, port: int, backends: list[int], main: str = ""
+                ) -> subprocess.Popen:
     """nginx in the foreground with ``nginx_config``; returns once it listens."""
-    config = nginx_config(directory, port, backends)
+    config = nginx_config(directory, port, backends, main)
     process = subprocess.Popen([binary("nginx"), "-p", str(directory), "-c", str(config),
                                 "-g", "daemon off;"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -49,6 +49,8 @@ class Producer:
         self._redis = None
         self._pubsub = None
         self._version = -1
+        #: What the controls hash held that was refused, at the last version read.
+        self._refused: set[str] = set()
         #: The highest controls version seen: a lower one means Redis lost the hash.
         self._seen = -1
         self._resets = None
@@ -144,7 +146,7 @@ class Producer:
             if not announced and self._version >= 0:
                 return
             controls = parse_controls(client.hgetall(CONTROLS))
-            if controls["version"] < self._seen:
+            if controls.version < self._seen:
                 # Redis came back without the hash (no persistence): write the controls in
                 # force back, so every viewer shows them; no reset is implied. The runs'
                 # descriptions are gone too: announce them again.
@@ -152,21 +154,24 @@ class Producer:
                             encode("variance", self.model.variance), "paused",
                             encode("paused", self.model.paused))
                 controls = parse_controls(client.hgetall(CONTROLS))
-                self._resets = controls["reset"]
+                self._resets = controls.reset
                 self._announced = set()
-                log.info("controls written back to Redis (version %d)", controls["version"])
+                log.info("controls written back to Redis (version %d)", controls.version)
         except Exception as error:
             self._lost(error)
             return
-        if controls["version"] <= self._version:
+        if controls.version <= self._version:
             return
-        self._version = self._seen = controls["version"]
-        values = {name: controls[name] for name in CONTROLS_FIELDS if name in controls}
+        self._version = self._seen = controls.version
+        values = {name: controls.values[name] for name in CONTROLS_FIELDS
+                  if name in controls.values}
         values, refusals = accepted(self.model, values)  # checked by the viewers too
-        for message in refusals:
-            log.warning("a control in Redis refused: %s", message)
+        for message in [*controls.problems, *refusals]:
+            if message not in self._refused:  # said once while it stays in the hash
+                log.warning("a control in Redis refused: %s", message)
+        self._refused = {*controls.problems, *refusals}
         self.model.param.update(**values)
-        if self._resets is not None and controls["reset"] != self._resets:
+        if self._resets is not None and controls.reset != self._resets:
             self.model.reset()
             self._queue({"run": self._run_id(), "first": 1, "y": b"", "v": "0.0"})
-        self._resets = controls["reset"]
+        self._resets = controls.reset

@@ -26,12 +26,15 @@ from .redis_keys import (
     CHANNEL,
     CONTROLS,
     CONTROLS_FIELDS,
+    MAX_STEP,
     RUNS,
     SET_CONTROLS,
     STREAM,
+    Entry,
     connect,
     encode,
     parse_controls,
+    parse_entry,
     read_run,
 )
 
@@ -67,6 +70,10 @@ class RedisFeed(SharedFeed):
         self._runs: dict[str, dict | None] = {}
         self.gaps = 0
         self.entries = 0
+        #: What the controls hash held that was refused, at the last version read.
+        self._refused: set[str] = set()
+        #: Entries skipped as not the producer's (malformed, not a random walk, undescribed).
+        self.skipped = 0
 
     # -- the threads ----------------------------------------------------------------------
 
@@ -108,7 +115,7 @@ class RedisFeed(SharedFeed):
                 while not self._stop.is_set():
                     reply = client.xread({STREAM: self._last_id}, count=READ_COUNT, block=100)
                     for _stream, entries in reply or ():
-                        self._post(client, entries)
+                        self._read_new(client, entries)
             except Exception as error:
                 if self._stop.is_set():
                     return
@@ -123,52 +130,83 @@ class RedisFeed(SharedFeed):
         while held < wanted:
             page = client.xrevrange(STREAM, max=newest, count=READ_COUNT)
             for entry_id, fields in page:
+                entry = self._parse(entry_id, fields)
+                if entry is None:
+                    continue
                 if run is None:
-                    run = fields[b"run"].decode()
+                    run = entry.run
                     settings = (self._describe(client, run) or {}).get("settings", {})
                     wanted = max(settings.get("window", wanted), settings.get("history", 0))
-                elif fields[b"run"].decode() != run:
+                elif entry.run != run:
                     wanted = held  # the run starts after this entry
                     break
-                newest_first.append((entry_id, fields))
-                held += len(fields[b"y"]) // 8
+                newest_first.append((entry_id, entry))
+                held += len(entry.y)
                 if held >= wanted:
                     break
             if len(page) < READ_COUNT:
                 break
             newest = b"(" + page[-1][0]
         self._last_id = newest_first[0][0] if newest_first else b"0-0"
-        oldest_first = newest_first[::-1]
+        oldest_first = [entry for _, entry in reversed(newest_first)]
         for start in range(0, len(oldest_first), READ_COUNT):
             self._post(client, oldest_first[start:start + READ_COUNT], backlog=True)
 
+    def _parse(self, entry_id: bytes, fields: dict) -> Entry | None:
+        """The entry, or None (one WARNING) when it is not the producer's."""
+        try:
+            return parse_entry(fields)
+        except ValueError as error:
+            self.skipped += 1
+            log.warning("skipped stream entry %s: %s", entry_id.decode(errors="replace"), error)
+            return None
+
     def _describe(self, client, run: str) -> dict | None:
-        """The producer's description of ``run`` (cached; None if Redis has none)."""
+        """The producer's description of ``run`` (cached once found; None if Redis has none)."""
         if run not in self._runs:
-            self._runs[run] = read_run(client.hget(RUNS, run))
+            description = read_run(client.hget(RUNS, run))
+            if description is None:
+                return None
+            self._runs[run] = description
             if len(self._runs) > 64:
                 del self._runs[next(iter(self._runs))]
         return self._runs[run]
 
-    def _post(self, client, entries: list, backlog: bool = False) -> None:
-        """Parse ``entries`` here (the reader thread) and apply them on the server's loop."""
-        updates = []
+    def _read_new(self, client, entries: list) -> None:
+        """Parse new ``entries`` here (the reader thread) and post the producer's."""
+        parsed = []
         for entry_id, fields in entries:
-            run = fields[b"run"].decode()
-            updates.append((run, self._describe(client, run), int(fields[b"first"]),
-                            np.frombuffer(fields[b"y"], dtype=np.float64),
-                            float(fields.get(b"v", b"nan"))))
             self._last_id = entry_id
-        self._loop.add_callback(self._apply, updates, backlog)
+            entry = self._parse(entry_id, fields)
+            if entry is not None:
+                parsed.append(entry)
+        self._post(client, parsed)
+
+    def _post(self, client, entries: list[Entry], backlog: bool = False) -> None:
+        """Describe each entry's run and apply the entries on the server's loop."""
+        updates = [(entry, self._describe(client, entry.run)) for entry in entries]
+        if updates:
+            self._loop.add_callback(self._apply, updates, backlog)
 
     def _apply(self, updates: list, backlog: bool) -> None:
         """On the loop: add each update to the mirror, its record and the ring, then tell the
         viewers once."""
-        for run, description, first, y, variance in updates:
+        for (run, first, y, variance), description in updates:
             self.entries += 1
             if run != self._producer_run:
+                if description is None and self._producer_run is not None:
+                    self.skipped += 1  # not the producer's: it describes a run before its entries
+                    log.warning("skipped an entry of run %.40r, which Redis does not describe",
+                                run)
+                    continue
                 self._producer_run = run
                 self._begin(description)
+            elif (len(y) and first == self.model.steps + 1 and self.model.steps
+                    and abs(y[0] - self.model.position) > MAX_STEP):
+                self.skipped += 1
+                log.warning("skipped an entry whose first value %.6g is %.3g from the last: "
+                            "not a random walk", y[0], abs(y[0] - self.model.position))
+                continue
             elif len(y) and first + len(y) - 1 <= self.model.steps:
                 # Written twice (the producer retried a write that Redis had applied before it
                 # went away): already shown.
@@ -222,15 +260,18 @@ class RedisFeed(SharedFeed):
                 # made before ours): skip it; the sender reads the controls once answered.
                 return
         controls = parse_controls(client.hgetall(CONTROLS))
-        if controls["version"] > self._version:
-            self._version = controls["version"]
-            values = {name: controls[name] for name in CONTROLS_FIELDS if name in controls}
-            self._loop.add_callback(self._show_controls, values)
+        if controls.version > self._version:
+            self._version = controls.version
+            values = {name: controls.values[name] for name in CONTROLS_FIELDS
+                      if name in controls.values}
+            self._loop.add_callback(self._show_controls, values, controls.problems)
 
-    def _show_controls(self, values: dict) -> None:
+    def _show_controls(self, values: dict, problems: list[str]) -> None:
         values, refusals = accepted(self.model, values)
-        for message in refusals:
-            log.warning("a control from Redis refused: %s", message)
+        for message in [*problems, *refusals]:
+            if message not in self._refused:  # said once while it stays in the hash
+                log.warning("a control from Redis refused: %s", message)
+        self._refused = {*problems, *refusals}
         self.model.param.update(**values)
 
     def _set_interrupted(self, interrupted: bool, error: Exception | None = None) -> None:

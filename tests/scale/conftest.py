@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from support import processes as components
 
+from ..conftest import traceback_free
 from ..helpers import free_port
 
 
@@ -28,17 +30,24 @@ def redis_server():
 
 
 @pytest.fixture
-def start_producer(redis_server):
-    """Starts ``brownian-panel produce`` into the test's Redis (10 points every 20 ms)."""
+def start_producer(redis_server, tmp_path, request):
+    """Starts ``brownian-panel produce`` into the test's Redis (10 points every 20 ms); its
+    log is ``start_producer.logs[i]``, checked for tracebacks after the test."""
     processes: list[subprocess.Popen] = []
+    logs: list[Path] = []
 
     def start() -> subprocess.Popen:
-        processes.append(components.start_producer(redis_server.url))
+        logs.append(tmp_path / f"producer-{len(logs)}.log")
+        with open(logs[-1], "wb") as output:
+            processes.append(components.start_producer(redis_server.url, output=output))
         return processes[-1]
 
+    start.logs = logs
     yield start
     for process in processes:
         components.stop(process)
+    for log in logs:
+        traceback_free(request, log.read_text(errors="replace"), log.name)
 
 
 @pytest.fixture
@@ -77,10 +86,10 @@ def nginx(tmp_path):
     """Starts nginx with ``deploy/brownian.nginx.conf`` in front of backend ports."""
     started: list[subprocess.Popen] = []
 
-    def start(backends: list[int], port: int | None = None) -> Nginx:
+    def start(backends: list[int], port: int | None = None, main: str = "") -> Nginx:
         port = port or free_port()
         try:
-            started.append(components.start_nginx(tmp_path, port, backends))
+            started.append(components.start_nginx(tmp_path, port, backends, main))
         except FileNotFoundError as error:
             pytest.fail(str(error))
         return Nginx(port, started[-1])
