@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from tornado.iostream import StreamClosedError
 from tornado.web import HTTPError, RequestHandler
 
 from .csv import EXPORT_PATH, EXPORTS, ExportInterrupted
@@ -28,10 +29,14 @@ class CsvExportHandler(RequestHandler):
         self.set_header("Content-Type", "text/csv; charset=utf-8")
         self.set_header("Content-Disposition", f'attachment; filename="{export.filename}"')
         self.set_header("Cache-Control", "no-store")
+        sent = 0
         try:
             for chunk in export.chunks():
                 self.write(chunk)
                 await self.flush()
+                sent += len(chunk)
+        except StreamClosedError:  # the client left: normal
+            log.info("CSV download ended by the client after %d bytes", sent)
         except ExportInterrupted as error:
             log.warning("CSV export stopped: %s", error)
             self.request.connection.close()  # an incomplete body: the download fails visibly

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import secrets
+import socket
+import struct
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import numpy as np
@@ -114,3 +118,21 @@ def test_the_served_script_offers_the_link_only_with_the_route(start_process, pl
         header, x, y = _parse(text)
         assert header["seed"] == 5 and len(y) >= 300
         np.testing.assert_array_equal(np.asarray(client.source.data["y"])[:len(y)][:3], y[:3])
+
+
+def test_a_client_that_leaves_mid_download_logs_one_info_line(served_app, caplog):
+    caplog.set_level(logging.INFO, logger="brownian_panel")
+    with LiveClient(served_app.url, {**FAST, "batch": "20000"}):
+        app = served_app.app()
+        wait_until(lambda: app.model.steps >= 1_000_000, timeout=60)
+        link = urllib.parse.urlsplit(_link(served_app, app))
+        with socket.create_connection((link.hostname, link.port)) as sock:
+            sock.sendall(f"GET {link.path} HTTP/1.1\r\nHost: {link.netloc}\r\n\r\n".encode())
+            assert sock.recv(65_536).startswith(b"HTTP/1.1 200")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # The server meets the reset on its next chunk (the autouse fixture fails the test if
+        # that is logged with a traceback).
+        wait_until(lambda: any("ended by the client" in r.getMessage()
+                               for r in caplog.records), timeout=20)
+    ended = [r for r in caplog.records if "ended by the client" in r.getMessage()]
+    assert len(ended) == 1 and ended[0].levelno == logging.INFO
