@@ -6,12 +6,23 @@ stale page's patch) at ERROR with a traceback, and Bokeh and Panel log a write t
 has just gone at WARNING. ``quiet_client_errors`` adds a filter to those loggers that rewrites
 such records: the message's error, its type and where it was raised on one WARNING line, and
 "client gone" at INFO. With the logger at DEBUG the traceback is kept.
+
+Panel writes some messages as tasks it may never await (when a socket closes between two
+frames, or when a session ends with writes in flight): asyncio then logs "Task exception was
+never retrieved" with a traceback. The server loop's exception handler logs such an error of a
+write to a client that has left on one INFO line and hands every other to the handler before.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
+
+from tornado.iostream import StreamClosedError
+from tornado.websocket import WebSocketClosedError
+
+log = logging.getLogger(__name__)
 
 #: The loggers and the message starts of Bokeh's records for a client message it refused.
 _REFUSALS = {
@@ -51,10 +62,29 @@ class _ClientErrorsOnOneLine(logging.Filter):
         return True
 
 
-def quiet_client_errors() -> None:
-    """Put the filter on Bokeh's and Panel's loggers (once per process; idempotent)."""
+def quiet_client_errors(loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """Put the filter on Bokeh's and Panel's loggers (once per process) and, given the server's
+    ``loop``, the handler of a write's error to a client that left on it (idempotent)."""
+    if loop is not None and not isinstance(loop.get_exception_handler(), _ClientGoneHandler):
+        loop.set_exception_handler(_ClientGoneHandler(loop.get_exception_handler()))
     for name in set(_REFUSALS) | set(_CLIENT_GONE):
         logger = logging.getLogger(name)
         if not any(isinstance(f, _ClientErrorsOnOneLine) for f in logger.filters):
             logger.addFilter(_ClientErrorsOnOneLine(logger, _REFUSALS.get(name, ()),
                                                     _CLIENT_GONE.get(name, ())))
+
+
+class _ClientGoneHandler:
+    """An event loop's exception handler: a write to a client that left is one INFO line."""
+
+    def __init__(self, previous):
+        self._previous = previous
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        if isinstance(context.get("exception"), (WebSocketClosedError, StreamClosedError)):
+            log.info("a write to a client that had left failed (%s)",
+                     type(context["exception"]).__name__)
+        elif self._previous is not None:
+            self._previous(loop, context)
+        else:
+            loop.default_exception_handler(context)

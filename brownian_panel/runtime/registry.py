@@ -99,8 +99,9 @@ PROCESS_STATE: tuple[tuple[str, str, str], ...] = tuple(
      "process's life"),
     ("sessions that answered a pull (compat.bokeh_repull._PULLED)", "a ServerSession (weakly)",
      "added at a session's first pull; dropped with the session"),
-    ("log filters (runtime.logs)", "Bokeh's and Panel's loggers",
-     "added by the first session; kept for the process's life"),
+    ("log filters and loop exception handlers (runtime.logs)", "Bokeh's and Panel's loggers; "
+     "a server loop", "added by the first session (on its loop); kept for the process's or "
+     "the loop's life"),
     ("warnings filter: Bokeh's 'reference already known' (views.notice)", "-",
      "added by the first session; kept for the process's life"),
 )

@@ -106,8 +106,8 @@ def ended_session_page(new_run: bool = True):
     """What a session made by a reconnecting page holds (``made_by_reconnection``): only the
     tagged notice, which makes that page load itself again (``new_run`` as for
     ``follow_connection``)."""
-    quiet_client_errors()  # its stale page's last changes are refused: one line each
     doc = pn.state.curdoc
+    quiet_client_errors()  # its stale page's last changes are refused: one line each
     notice = connection_notice()
     follow_connection(doc, notice, new_run)
     return pn.pane.Bokeh(notice)

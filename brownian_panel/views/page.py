@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 
@@ -167,7 +168,8 @@ class BrownianApp(Viewer):
             return
         doc.on_session_destroyed(lambda session_context: self.release())
         make_patch_curdoc_exception_safe()  # a client's bad patch must not leak its document
-        quiet_client_errors()  # a client's refused message: one log line, no traceback
+        # A client's refused message, a write to a client that left: one log line each.
+        on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))
         follow_connection(doc, self.connection_notice)
         # The browser's WebSocket is subscribed by the time the page reports it has loaded.
         pn.state.onload(lambda: on_server_loop(doc, lambda: (

@@ -5,6 +5,7 @@ Design notes: docs/architecture.md, "views/shared_page.py".
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import panel as pn
@@ -220,7 +221,8 @@ class SharedApp(Viewer):
     def _attach(self, doc: Document) -> None:
         doc.on_session_destroyed(lambda session_context: self.release())
         make_patch_curdoc_exception_safe()
-        quiet_client_errors()  # a client's refused message: one log line, no traceback
+        # A client's refused message, a write to a client that left: one log line each.
+        on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))
         follow_connection(doc, self.connection_notice, new_run=False)
         pn.state.onload(lambda: on_server_loop(doc, lambda: (
             disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))

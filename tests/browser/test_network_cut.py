@@ -8,6 +8,7 @@ open WebSocket).
 from __future__ import annotations
 
 import re
+import time
 
 import numpy as np
 import pytest
@@ -50,6 +51,10 @@ def _serve(start_process, proxy, mode: str, settings: dict, *extra: str) -> str:
     base = start_process(lambda port: [*command, "--port", str(port)])
     proxy.target_port = int(base.rsplit(":", 1)[1])
     return f"http://127.0.0.1:{proxy.port}/brownian" + (f"?{query}" if query else "")
+
+
+def _wait_for_points(page, count: int) -> None:
+    wait_until(lambda: len(browser_path(page)["x"]) >= count, timeout=30)
 
 
 def _count(page, pattern: re.Pattern) -> int:
@@ -112,3 +117,29 @@ def test_a_page_back_after_its_session_ended_says_it_shows_a_new_run(start_proce
     wait_until(lambda: connection_notice(page) == NEW_RUN, timeout=30)
     wait_until(lambda: len(browser_path(page)["x"]) >= 5, timeout=10)
     assert browser_path(page)["x"][0] == 1, "a new run, from step 1"
+
+
+@pytest.mark.parametrize("mode", ["session", "shared"])
+def test_pages_that_leave_mid_stream_leave_a_clean_log(start_process, open_page, tmp_path,
+                                                       mode):
+    # 250,000 points/s, History and statistics refreshing: the pages go while writes are in
+    # flight. start_process fails the test on a traceback in the server's log.
+    settings = {"period": 20, "batch": 5000, "window": 100_000}
+    proxy = LoopbackProxy()
+    try:
+        url = _serve(start_process, proxy, mode, settings)
+        for leave in ("navigate", "close", "cut"):
+            page = open_page(url)
+            _wait_for_points(page, 50_000)
+            if leave == "navigate":
+                page.goto("about:blank")
+            elif leave == "close":
+                page.close()
+            else:
+                proxy.cut(0.5)  # this page comes back afterwards
+        time.sleep(1)
+        _wait_for_points(open_page(url), 50_000)  # the server streams on to a new page
+    finally:
+        proxy.close()
+    log = next(tmp_path.glob("server-*.log")).read_text()
+    assert "ERROR" not in log and "Exception" not in log, log[-3000:]
