@@ -2,7 +2,8 @@
 
 When the WebSocket is cut, BokehJS's ``connection_lost`` event shows a notice and BokehJS tries
 to reconnect (at once, then about 2, 6, 14 and 30 s after the cut; ``reconnect_session`` on).
-Once its attempts are spent the page goes on trying every ``RETRY_S`` seconds. A page that
+Once its attempts are spent the page goes on trying every ``RETRY_S`` seconds; a page not back
+``WATCHDOG_S`` after the cut loads itself again as soon as the server answers. A page that
 reconnects while the server still holds its session pulls the session's document again: the
 same run, nothing missed, and the notice (never set on the server) is gone. A page that comes
 back after the server ended its session gets a new session under the same id, whose document is
@@ -29,6 +30,10 @@ from ..runtime.logs import quiet_client_errors
 
 #: Seconds between two reconnection attempts once BokehJS's own have been spent.
 RETRY_S = 5
+
+#: Seconds after a cut at which a page not yet back loads itself again once the server answers
+#: (past BokehJS's last attempt, ~30 s: a re-pull that failed leaves a connected, frozen page).
+WATCHDOG_S = 45
 
 #: What the page says while BokehJS tries to reconnect.
 RECONNECTING = "Connection to the server lost: reconnecting…"
@@ -58,10 +63,22 @@ notice.setv({{text: retrying ? {RECONNECTING!r} : {STILL_TRYING!r}, visible: tru
 if (!retrying) {{
   setTimeout(() => cb_data.reconnect(), {RETRY_S * 1000});
 }}
+if (window.brownianWatchdog == null) {{
+  const reloadOnceServed = () => fetch(window.location.href, {{method: "HEAD", cache: "no-store"}})
+    .then((response) => {{
+      if (response.status >= 500) throw new Error("not served");
+      if (says_new_run) sessionStorage.setItem({_NEW_RUN_KEY!r}, "1");
+      window.location.reload();
+    }})
+    .catch(() => {{ window.brownianWatchdog = setTimeout(reloadOnceServed, {RETRY_S * 1000}); }});
+  window.brownianWatchdog = setTimeout(reloadOnceServed, {WATCHDOG_S * 1000});
+}}
 """
 
 
 _ON_RECONNECTED = f"""
+clearTimeout(window.brownianWatchdog);
+window.brownianWatchdog = null;
 const notice = cb_obj.get_model_by_name("connection_notice");
 if (notice != null && notice.tags.includes({NEW_SESSION!r})) {{
   if (says_new_run) sessionStorage.setItem({_NEW_RUN_KEY!r}, "1");
@@ -94,7 +111,8 @@ def follow_connection(document: Document, notice: Div, new_run: bool = True) -> 
     warnings.filterwarnings("ignore", "reference already known", UserWarning)
     pn.config.reconnect = True  # this session's config: Panel sets reconnect_session from it
     document.config.update(reconnect_session=True, notify_connection_status=False)
-    document.js_on_event("connection_lost", CustomJS(args={"notice": notice}, code=_ON_LOST))
+    document.js_on_event("connection_lost", CustomJS(
+        args={"notice": notice, "says_new_run": new_run}, code=_ON_LOST))
     document.js_on_event("client_reconnected", CustomJS(args={"says_new_run": new_run},
                                                         code=_ON_RECONNECTED))
     if new_run:

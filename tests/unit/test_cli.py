@@ -81,3 +81,14 @@ def test_versions_prints_the_stack_and_each_fast_path(capsys):
     assert out.startswith("python ") and " panel " in out and " bokeh " in out
     for feature in compat.FEATURES:
         assert f"{feature.name} " in out
+
+
+def test_the_disconnected_session_lifetime_is_bokehs_unused_session_lifetime(capsys):
+    args = panel_serve_args([])
+    assert args[args.index("--unused-session-lifetime") + 1] == "45000"
+    args = panel_serve_args(["--disconnected-session-lifetime", "2.5"])
+    assert args[args.index("--unused-session-lifetime") + 1] == "2500"
+    for bad in ("0", "-1", "abc", "1e9"):
+        with pytest.raises(SystemExit):
+            panel_serve_args(["--disconnected-session-lifetime", bad])
+        assert "--disconnected-session-lifetime" in capsys.readouterr().err
