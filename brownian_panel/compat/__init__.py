@@ -35,6 +35,7 @@ from .bokeh_server import (
     session_websockets,
     write_locked,
 )
+from .bokeh_ws_close import CLOSE_AFTER_DESTROY, close_quietly_after_session_destroyed
 from .feature import NOT_NEEDED, OFF, ON, PUBLIC_PATHS_ENV, Feature
 from .panel_document import PANEL_WRITE_QUEUE, panel_holds_writes
 from .panel_notebook import (
@@ -61,7 +62,8 @@ from .tornado_socket import (
 #: Every fast path on private names, in the order ``report`` lists them.
 FEATURES: tuple[Feature, ...] = (
     SESSION_CONNECTIONS, LOCK_STATE, PANEL_WRITE_QUEUE, QUIET_CHANGES, PROTOCOL_STATE,
-    WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, REPULL_INLINE, DEBOUNCE,
+    WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, REPULL_INLINE,
+    CLOSE_AFTER_DESTROY, DEBOUNCE,
     PARAM_LINK, VIEWS, COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH,
 )
 
@@ -108,7 +110,7 @@ __all__ = [
     "COMM_MANAGER_PATCH", "COMM_MANAGER_PATCH_JS", "RefuseInvalidValue", "answer_at_once",
     "append_quietly", "column", "compressing", "direct_writes", "forget_pong",
     "handle_comm_messages_on_main_thread", "make_patch_curdoc_exception_safe",
-    "make_repull_keep_buffers", "reconnected_page",
+    "make_repull_keep_buffers", "reconnected_page", "close_quietly_after_session_destroyed",
     "panel_holds_writes", "pong_received", "refuse_client_writes",
     "release_holds_after_browser_changes", "replace_columns_quietly",
     "report", "server_session", "session_locked", "session_websockets", "set_column_quietly",

@@ -25,7 +25,11 @@ import panel as pn
 from bokeh.document import Document
 from bokeh.models import CustomJS, Div
 
-from ..compat import make_repull_keep_buffers, reconnected_page
+from ..compat import (
+    close_quietly_after_session_destroyed,
+    make_repull_keep_buffers,
+    reconnected_page,
+)
 from ..runtime.logs import quiet_client_errors
 
 #: Seconds between two reconnection attempts once BokehJS's own have been spent.
@@ -106,6 +110,7 @@ def follow_connection(document: Document, notice: Div, new_run: bool = True) -> 
     ``new_run``: whether a page that comes back to a new session starts a new run (a
     session's own path) and must say so."""
     make_repull_keep_buffers()  # BokehJS 3.9 drops a re-pull's binary buffers
+    close_quietly_after_session_destroyed()  # Bokeh 3.10 asserts closing pages at shutdown
     # A re-pulled page's first changes define models the session knows (Panel's Location,
     # BrowserInfo, root): Bokeh warns for each, and applies them.
     warnings.filterwarnings("ignore", "reference already known", UserWarning)
