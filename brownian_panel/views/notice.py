@@ -110,7 +110,7 @@ def follow_connection(document: Document, notice: Div, new_run: bool = True) -> 
     ``new_run``: whether a page that comes back to a new session starts a new run (a
     session's own path) and must say so."""
     make_repull_keep_buffers()  # BokehJS 3.9 drops a re-pull's binary buffers
-    close_quietly_after_session_destroyed()  # Bokeh 3.10 asserts closing pages at shutdown
+    close_quietly_after_session_destroyed()  # pages open while the server stops
     # A re-pulled page's first changes define models the session knows (Panel's Location,
     # BrowserInfo, root): Bokeh warns for each, and applies them.
     warnings.filterwarnings("ignore", "reference already known", UserWarning)
@@ -134,6 +134,7 @@ def ended_session_page(new_run: bool = True):
     notice = connection_notice()
     follow_connection(doc, notice, new_run)
     return pn.pane.Bokeh(notice)
+
 
 def made_by_reconnection() -> bool:
     """Whether the session being built was made by a page reconnecting to a session the server
