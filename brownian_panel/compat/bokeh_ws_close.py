@@ -20,11 +20,17 @@ from .feature import Feature, NotNeeded, expect
 log = logging.getLogger("bokeh.server.views.ws")
 
 
-def _probe() -> None:
-    from bokeh.server.connection import ServerConnection
+def _bokeh_on_close():
+    """Bokeh's own ``WSHandler.on_close`` (also once replaced)."""
     from bokeh.server.views.ws import WSHandler
 
-    source = inspect.getsource(WSHandler.on_close)
+    return getattr(WSHandler.on_close, "_bokeh_on_close", WSHandler.on_close)
+
+
+def _probe() -> None:
+    from bokeh.server.connection import ServerConnection
+
+    source = inspect.getsource(_bokeh_on_close())
     if "notify_connection_lost" not in source:
         raise NotNeeded("Bokeh's on_close does not reach the connection's session")
     expect(isinstance(ServerConnection.__dict__.get("session"), property),
@@ -62,4 +68,5 @@ def close_quietly_after_session_destroyed() -> None:
         original(self)
 
     on_close._brownian_panel = True
+    on_close._bokeh_on_close = original
     WSHandler.on_close = on_close

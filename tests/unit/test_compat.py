@@ -18,6 +18,8 @@ from brownian_panel.compat import bokeh_curdoc
 from brownian_panel.compat.feature import Feature
 
 BOKEH_FIXED_PATCH_CURDOC = tuple(int(part) for part in bokeh_version.split(".")[:2]) >= (3, 10)
+#: BokehJS 3.10 applies a re-pulled document's buffers (bokeh#15347 fixed).
+BOKEHJS_KEEPS_REPULL_BUFFERS = BOKEH_FIXED_PATCH_CURDOC
 #: Panel 1.9 releases a notebook view's document after a browser change; 1.10 leaves it held.
 PANEL_RELEASES_CHANGE_HOLD = tuple(int(part) for part in pn.__version__.split(".")[:2]) < (1, 10)
 
@@ -28,6 +30,8 @@ def test_every_fast_path_is_on_for_this_stack(feature, fresh_features):
     if feature is compat.CURDOC_REPAIR and BOKEH_FIXED_PATCH_CURDOC:
         expected = compat.NOT_NEEDED
     if feature is compat.CHANGE_RELEASE and PANEL_RELEASES_CHANGE_HOLD:
+        expected = compat.NOT_NEEDED
+    if feature is compat.REPULL_INLINE and BOKEHJS_KEEPS_REPULL_BUFFERS:
         expected = compat.NOT_NEEDED
     assert feature.state == expected, f"{feature.name}: {feature.reason}"
 
@@ -144,3 +148,12 @@ def test_patch_curdoc_restores_after_a_block_that_raised(fresh_features):
         assert bokeh_doc.patch_curdoc is bokeh_curdoc.BOKEH_PATCH_CURDOC
     else:
         assert bokeh_doc.patch_curdoc is bokeh_curdoc.exception_safe_patch_curdoc
+
+
+def test_the_quiet_close_is_probed_on_bokehs_own_on_close(fresh_features):
+    from bokeh.server.views.ws import WSHandler
+
+    compat.close_quietly_after_session_destroyed()
+    assert WSHandler.on_close._brownian_panel
+    compat.CLOSE_AFTER_DESTROY.reset()  # probed again once replaced: still on
+    assert compat.CLOSE_AFTER_DESTROY.state == compat.ON
