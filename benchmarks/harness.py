@@ -400,7 +400,7 @@ _RECORD_ARRIVALS = """() => {
   window.latencies = [];
   source.streaming.connect(() => {
     const t = source.data.t;
-    window.latencies.push(performance.timeOrigin + performance.now() - t[t.length - 1]);
+    window.latencies.push(Date.now() - t[t.length - 1]);
   });
 }"""
 
