@@ -81,10 +81,16 @@ def _serve(app_class: type) -> Iterator[ServedApp]:
         # Let the pages the test closed leave first: stopped with their messages in flight,
         # Bokeh 3.10's server logs a cancelled write's traceback (shutdown, not what is tested).
         with contextlib.suppress(AssertionError):  # a test's client may stay connected
-            wait_until(lambda: not any(any(True for _ in compat.session_websockets(
-                app.stream.source.document)) for app in served.apps), timeout=5, interval=0.1)
+            wait_until(lambda: not any(_connected(app) for app in served.apps), timeout=5,
+                       interval=0.1)
         server.stop()
         server.join(timeout=10)
+
+
+def _connected(app) -> bool:
+    """Whether a connection of ``app``'s session is still open."""
+    document = app.stream.source.document
+    return document is not None and any(True for _ in compat.session_websockets(document))
 
 
 @pytest.fixture
