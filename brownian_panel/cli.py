@@ -193,7 +193,24 @@ def main(argv: list[str] | None = None) -> None:
 
         print(report())
         return
-    from panel.command import main as panel_main
+    args = panel_serve_args(argv)
+    sys.argv = ["panel", *args]
+    if serve(args[1:]) is False:
+        sys.exit(1)
 
-    sys.argv = ["panel", *panel_serve_args(argv)]
-    panel_main()
+
+def serve(args: list[str]) -> object:
+    """``panel serve <args>``, its responses gzip-compressed for browsers that accept it
+    (Tornado's ``compress_response``, through the subcommand's ``customize_kwargs`` hook): the
+    page's 2.9 MB of JavaScript travel as about 0.8 MB."""
+    from panel.command.serve import Serve
+
+    class CompressedServe(Serve):
+        def customize_kwargs(self, args, server_kwargs):
+            kwargs = super().customize_kwargs(args, server_kwargs)
+            kwargs.setdefault("compress_response", True)
+            return kwargs
+
+    parser = argparse.ArgumentParser(prog="brownian-panel")
+    command = CompressedServe(parser=parser)
+    return command.invoke(parser.parse_args(args))

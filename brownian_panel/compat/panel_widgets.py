@@ -84,6 +84,9 @@ class RefuseInvalidValue:
         except ValueError as error:
             log.warning("rejected %s=%.100r from client: %s", name, params["value"], error)
             params = {key: value for key, value in params.items() if key != "value"}
+            on_refused = getattr(self, "on_refused", None)  # set by the page that shows it
+            if on_refused is not None:
+                on_refused(name, str(error))
             import panel as pn
 
             pn.state.execute(self._resend_value, schedule=True)

@@ -41,6 +41,13 @@ def refusal(parameterized: param.Parameterized | type, name: str, value: object)
     return None
 
 
+def kept(message: str, value: object) -> str:
+    """A ``refusal`` with the value kept instead: "Period must be ..., not 5 — kept 200."."""
+    shown = f"{value:g}" if isinstance(value, float) else (
+        f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
+    return f"{message.rstrip('.')} — kept {shown}."
+
+
 def check(parameterized: param.Parameterized | type, name: str, value: object) -> None:
     """Raise ``ValueError`` with the ``refusal`` if ``<name> = value`` would be refused."""
     message = refusal(parameterized, name, value)

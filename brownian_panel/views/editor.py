@@ -52,15 +52,52 @@ EDITOR_WIDGETS = {
 }
 
 
-def model_editor(model: param.Parameterized, notebook_view_ready: bool = True, **params
-                 ) -> pn.Param:
+def model_editor(model: param.Parameterized, notebook_view_ready: bool = True,
+                 parameters: list[str] | None = None, **params) -> pn.Param:
     """The parameter editor pane of ``model``: variance slider, period, batch, window, seed,
-    paths. Outside a server session (a notebook) it carries a ``notebook.ViewReady`` unless
-    ``notebook_view_ready`` is False (for a layout that has its own)."""
+    paths (or only ``parameters`` of these). Outside a server session (a notebook) it carries a
+    ``notebook.ViewReady`` unless ``notebook_view_ready`` is False (for a layout that has its
+    own)."""
     params.setdefault("show_name", False)
-    editor = pn.Param(model, parameters=list(EDITOR_WIDGETS), widgets=EDITOR_WIDGETS, **params)
+    editor = pn.Param(model, parameters=parameters or list(EDITOR_WIDGETS),
+                      widgets=EDITOR_WIDGETS, **params)
     if server_session_document() is None:
         repair_kernel_comms()  # in IPython: see notebook.py
         if notebook_view_ready:
             editor.layout.append(ViewReady())
     return editor
+
+
+class VarianceEntry:
+    """A box to type the variance (the original's numeric entry beside its slider), linked to
+    ``model.variance``: a value the parameter refuses is not applied, ``on_refused(name,
+    message)`` is called with why, and the box shows the model's value again."""
+
+    def __init__(self, model: param.Parameterized, on_refused=None):
+        self.model = model
+        self._on_refused = on_refused
+        # No start/end: the browser would clamp a typed 5 to 2 without a word.
+        self.widget = pn.widgets.FloatInput(label="Type a variance (0 to 2)", value=model.variance,
+                                            step=model.param.variance.step, width=160,
+                                            margin=(0, 10, 10, 10))
+        self.widget.param.watch(self._on_typed, "value")
+        self._watcher = model.param.watch(self._on_model, "variance")
+
+    def _on_typed(self, event: param.parameterized.Event) -> None:
+        if event.new == self.model.variance:
+            return
+        try:
+            check(self.model, "variance", event.new)
+        except ValueError as error:
+            log.warning("rejected typed variance=%.100r: %s", event.new, error)
+            if self._on_refused is not None:
+                self._on_refused("variance", str(error))
+            self.widget.value = self.model.variance
+            return
+        self.model.variance = event.new
+
+    def _on_model(self, event: param.parameterized.Event) -> None:
+        self.widget.value = event.new
+
+    def release(self) -> None:
+        self.model.param.unwatch(self._watcher)

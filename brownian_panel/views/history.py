@@ -41,6 +41,9 @@ ENVELOPE_LEAD = 0.25
 #: Seconds between two updates of the status line while points arrive.
 STATUS_INTERVAL = 1.0
 
+#: Said on the status line while the History plot is zoomed.
+ZOOMED_HINT = "zoomed in: the toolbar's reset (↻) follows the run again"
+
 #: Points of the envelope across the visible range (plus the steps where the variance changed),
 #: spaced quadratically, densest at the start where σ = sqrt(sum of variances) bends most.
 ENVELOPE_POINTS = 64
@@ -85,6 +88,8 @@ class HistoryView:
                                name="history-status", styles={"font-size": "90%"})
         #: Visible index range [start, stop), or None to follow the whole history.
         self._range: tuple[float, float] | None = None
+        #: What the zoomed view last sent was drawn for (None: following).
+        self._zoomed_view: tuple | None = None
         self._following = FollowingView()
         #: (start, stop, variance changes) of the envelope last sent.
         self._envelope_span = (0, 0, 0)
@@ -104,6 +109,8 @@ class HistoryView:
         """The record has new points: refresh if the view follows them."""
         if self._range is None:
             self.request_refresh()
+        elif time.monotonic() >= self._status_at + STATUS_INTERVAL:
+            self.request_refresh()  # zoomed: the view stays, the status line counts on
 
     def request_refresh(self, urgent: bool = False) -> None:
         """Refresh the decimated source now (no session) or once, soon, on the server's loop: at
@@ -118,6 +125,7 @@ class HistoryView:
         tails: dict = {}
         x_type = np.int32 if history.stop < 2**31 else np.float64  # x as int32 while it fits
         if self._range is None:
+            self._zoomed_view = None
             start, stop = history.start, history.stop
             if np.asarray(self.source.data["x"]).dtype != x_type:
                 self._following.forget()
@@ -140,10 +148,14 @@ class HistoryView:
             self._following.forget()
             start, stop = self._range
             start, stop = max(start, history.start), min(stop, history.stop)
-            index, values = (history.view(start, stop, self.pixels) if start < stop
-                             else (np.empty(0), np.empty(0)))
-            data[self.source] = {"x": (index + 1).astype(x_type), "y": values}
-            envelope_due = True
+            view = (start, stop, self.pixels, self.model.run, self._bands_shown,
+                    len(self.model.schedule.starts))
+            envelope_due = view != self._zoomed_view  # else only the status line is due
+            if envelope_due:
+                index, values = (history.view(start, stop, self.pixels) if start < stop
+                                 else (np.empty(0), np.empty(0)))
+                data[self.source] = {"x": (index + 1).astype(x_type), "y": values}
+                self._zoomed_view = view
         shown = self._bands_shown
         envelope_sent = None
         if shown and envelope_due or not shown and len(self.envelope.data["x"]):
@@ -216,6 +228,8 @@ class HistoryView:
         if history.dropped:
             text += (f"; the oldest {history.dropped:,} were dropped (history limit "
                      f"{history.capacity:,})")
+        if self._range is not None:
+            text += f" · {ZOOMED_HINT}"
         if self.status.text == text:
             return None
         self._status_at = now

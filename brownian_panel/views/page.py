@@ -16,23 +16,42 @@ from ..driver.transport import close_when_silent, disable_nagle
 from ..export.csv import EXPORTS, Export
 from ..model.ensemble import EnsembleHistory
 from ..model.record import Record
+from ..model.validation import kept
 from ..model.walk import BrownianMotion
 from ..notebook import ViewReady, release_on_rerun, repair_kernel_comms
 from ..runtime.logs import quiet_client_errors
 from ..runtime.session import on_server_loop, server_session_document
 from .displacement import DisplacementView
 from .download import download_link
-from .editor import EDITOR_WIDGETS, model_editor
+from .editor import EDITOR_WIDGETS, VarianceEntry, model_editor
+from .frame import (
+    CONTROL_WIDTH,
+    CONTROLS_WIDTH,
+    MIN_PLOT_WIDTH,
+    about_walk,
+    controls_column,
+    header,
+    header_html,
+    page_frame,
+    plots_column,
+    settings_card,
+    side_by_side,
+    slider_marks,
+    use_page_frame,
+)
 from .history import HistoryView
 from .increments import IncrementsView
 from .notice import connection_notice, follow_connection
 from .ping import PingPong
-from .plot import path_figure, set_path_layout
+from .plot import path_figure, set_path_layout, set_titles
 from .url import UrlSync, apply_query, url_recorder
 
 log = logging.getLogger(__name__)
 
 TITLE = "Brownian motion"
+
+#: Where the variance slider has labels (the original's marks).
+VARIANCE_MARKS = (0, 0.5, 1, 1.5, 2)
 
 #: Model parameters that the page URL records.
 URL_PARAMETERS = [*EDITOR_WIDGETS, "paused", "history"]
@@ -89,36 +108,50 @@ class BrownianApp(Viewer):
         self.download = pn.pane.HTML(link, margin=(5, 10))
         for view in (self.history, self.increments, self.displacement):
             self.stream.add_view(view)
-        self.editor = model_editor(model, notebook_view_ready=False)
-        self.ping = PingPong()
-        self.reset_button = pn.widgets.Button(label="Reset", color="warning")
+        #: The parameter editor (``pn.Param`` of the model): the variance slider, then the rest.
+        self.editor = model_editor(model, notebook_view_ready=False, parameters=["variance"],
+                                   width=CONTROL_WIDTH, margin=0)
+        self.settings = model_editor(model, notebook_view_ready=False, width=CONTROL_WIDTH,
+                                     margin=0, parameters=[name for name in EDITOR_WIDGETS
+                                                           if name != "variance"])
+        self.variance_entry = VarianceEntry(model, on_refused=self._say_refused)
+        self.ping = PingPong(margin=(5, 10))
+        self.reset_button = pn.widgets.Button(label="Reset", color="warning",
+                                              description="Start a new path from 0")
         self.pause_button = pn.widgets.Button(label=pause_label(model.paused), color="primary")
         self.reset_button.on_click(lambda event: model.reset())
         self.pause_button.on_click(lambda event: model.param.update(paused=not model.paused))
         self._watchers = [model.param.watch(self._show_pause_state, "paused"),
-                          model.param.watch(self._on_run, "run")]
-        self.url_errors = pn.pane.Alert(alert_type="warning", visible=False)
+                          model.param.watch(self._on_run, "run"),
+                          model.param.watch(self._on_settings,
+                                            ["variance", "period", "batch", "window", "paths"])]
+        #: Refused values, from the URL or typed: what was refused and what was kept.
+        self.url_errors = pn.pane.Alert(alert_type="warning", visible=False, name="messages")
+        for widget in (*self.editor.layout, *self.settings.layout):
+            widget.on_refused = self._say_refused
         self.url_recorder = url_recorder()
         self.connection_notice = connection_notice()
         self._url_sync: UrlSync | None = None
-        self._layout = pn.Column(
-            pn.pane.HTML(f"<h1>{TITLE}</h1>", margin=(0, 10)),
-            pn.pane.Bokeh(self.connection_notice),
-            self.url_errors,
-            pn.Row(
-                self.editor,
-                pn.Column(self.ping, pn.Row(self.reset_button, self.pause_button)),
-            ),
-            pn.pane.Bokeh(self.path_plot, sizing_mode="stretch_width"),
-            pn.Row(pn.pane.Bokeh(self.history.status), self.download),
-            pn.pane.Bokeh(self.history.figure, sizing_mode="stretch_width"),
-            pn.Row(pn.pane.Bokeh(self.increments.figure, sizing_mode="stretch_width"),
-                   pn.pane.Bokeh(self.increments.estimate, width=340),
-                   sizing_mode="stretch_width"),
-            self.displacement.pane,
-            pn.pane.Bokeh(self.url_recorder, visible=False),
-            sizing_mode="stretch_width",
+        self.header = header(TITLE, self._about())
+        self._layout = page_frame(
+            self.header,
+            [pn.pane.Bokeh(self.connection_notice), self.url_errors],
+            controls_column(
+                self.editor, slider_marks(VARIANCE_MARKS), self.variance_entry.widget,
+                pn.Row(self.reset_button, self.pause_button), self.ping,
+                settings_card(self.settings), self.download),
+            plots_column(
+                pn.pane.Bokeh(self.path_plot, sizing_mode="stretch_width"),
+                pn.pane.Bokeh(self.history.status, sizing_mode="stretch_width"),
+                pn.pane.Bokeh(self.history.figure, sizing_mode="stretch_width"),
+                side_by_side(
+                    pn.pane.Bokeh(self.increments.figure, sizing_mode="stretch_width",
+                                  min_width=MIN_PLOT_WIDTH, styles={"flex": "1 1 400px"}),
+                    pn.pane.Bokeh(self.increments.estimate, width=CONTROLS_WIDTH)),
+                self.displacement.pane),
+            [pn.pane.Bokeh(self.url_recorder, visible=False)],
         )
+        self._on_settings()
         if session_doc is None:
             # In a notebook the stream waits for the browser to build the plot's view.
             self._layout.append(ViewReady(on_ready=self.stream.notebook_view_ready))
@@ -157,6 +190,20 @@ class BrownianApp(Viewer):
         # A restart, perhaps with another number of paths: lay the live plot out for it.
         set_path_layout(self.path_plot, self.stream.source, self.model.paths, LINE_PATHS)
 
+    def _about(self) -> str:
+        model = self.model
+        return about_walk(model.variance, model.period, model.batch, model.window)
+
+    def _on_settings(self, *events: param.parameterized.Event) -> None:
+        # The sentence under the title and the plots' titles say what is drawn.
+        self.header.object = header_html(TITLE, self._about())
+        set_titles(self.path_plot, self.history.figure, self.model.window, self.model.paths)
+
+    def _say_refused(self, name: str, message: str) -> None:
+        """Show a refused value (typed or sent by the browser) and the value kept."""
+        text = kept(message, getattr(self.model, name))
+        self.url_errors.param.update(object=html.escape(text), visible=True)
+
     def _show_pause_state(self, event: param.parameterized.Event) -> None:
         self.pause_button.label = pause_label(event.new)
 
@@ -171,6 +218,7 @@ class BrownianApp(Viewer):
         # A client's refused message, a write to a client that left: one log line each.
         on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))
         follow_connection(doc, self.connection_notice)
+        use_page_frame(doc)
         # The browser's WebSocket is subscribed by the time the page reports it has loaded.
         pn.state.onload(lambda: on_server_loop(doc, lambda: (
             disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))

@@ -30,7 +30,7 @@ def ping_counter(message: object) -> int | None:
 
 
 class PingPong(JSComponent):
-    """Shows ``pong: N · round trip: T ms``, refreshed once per ``interval``."""
+    """Shows ``connected · T ms round trip · pong N``, refreshed once per ``interval``."""
 
     interval = param.Integer(default=1000, bounds=(100, 60_000), constant=True, doc="""
         Time between two pings sent by the browser, in milliseconds.""")
@@ -49,13 +49,16 @@ class PingPong(JSComponent):
     export function render({ model, el, view }) {
       const label = document.createElement("span");
       label.className = "pong";
-      label.textContent = "pong: \u2013 \u00b7 round trip: \u2013 ms";
+      label.textContent = "connecting\u2026";
       el.appendChild(label);
       const sentAt = new Map();
       let counter = 0;
       let connected = true;
       const bokehDocument = view.model.document;
-      bokehDocument?.on_event("connection_lost", () => { connected = false; });
+      bokehDocument?.on_event("connection_lost", () => {
+        connected = false;
+        label.textContent = "not connected";
+      });
       bokehDocument?.on_event("client_reconnected", () => { connected = true; });
       const timer = setInterval(() => {
         if (!connected) return;
@@ -68,7 +71,8 @@ class PingPong(JSComponent):
         if (msg === null || typeof msg !== "object" || !sentAt.has(msg.pong)) return;
         const rtt = performance.now() - sentAt.get(msg.pong);
         sentAt.delete(msg.pong);
-        label.textContent = `pong: ${msg.pong} \u00b7 round trip: ${rtt.toFixed(1)} ms`;
+        label.textContent =
+          `connected \u00b7 ${rtt.toFixed(1)} ms round trip \u00b7 pong ${msg.pong}`;
         label.dataset.pong = String(msg.pong);
         label.dataset.rtt = rtt.toFixed(3);
       });

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from bokeh.models import ColumnDataSource, CustomJSTransform, GlyphRenderer
+from bokeh.models import (
+    ColumnDataSource,
+    CustomJSTransform,
+    GlyphRenderer,
+    HoverTool,
+    Legend,
+    LegendItem,
+)
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 from bokeh.transform import transform
@@ -22,8 +29,10 @@ def _line_figure(source: ColumnDataSource, line_name: str, line_width: float,
 
 def path_figure(source: ColumnDataSource, height: int = 420) -> figure:
     """A zoomable line chart of ``source``'s x (step) and y (position) columns."""
-    return _line_figure(source, "path-line", 1.5, height=height,
+    plot = _line_figure(source, "path-line", 1.5, height=height, title="Live",
                         tools="pan,wheel_zoom,box_zoom,reset,save")
+    add_hover(plot, "path-line")
+    return plot
 
 
 def history_figure(source: ColumnDataSource, height: int = 300) -> figure:
@@ -38,8 +47,26 @@ def history_figure(source: ColumnDataSource, height: int = 300) -> figure:
                         name="history-plot", tools="xpan,xwheel_zoom,xbox_zoom,reset,save",
                         active_scroll="xwheel_zoom", lod_threshold=None, lod_interval=20,
                         lod_timeout=20)
-    plot.x_range.renderers = list(plot.select(name="history-line"))
+    line = list(plot.select(name="history-line"))
+    # Both ranges follow the line only: zoomed, the y axis fits the points shown (the source
+    # holds the visible steps only), not the envelope.
+    plot.x_range.renderers = line
+    plot.y_range.renderers = line
+    add_hover(plot, "history-line")
     return plot
+
+
+def set_titles(live: figure, history: figure, window: int, paths: int) -> None:
+    """The live and History plots' titles: what each shows."""
+    live.title.text = f"Live: the last {window:,} steps"
+    history.title.text = ("History: every step since the reset" if paths == 1 else
+                          f"History: path 1 of {paths:,} (every step since the reset)")
+
+
+def add_hover(plot: figure, renderer_name: str) -> None:
+    """Step and position of the line ``renderer_name`` under the pointer."""
+    plot.add_tools(HoverTool(renderers=list(plot.select(name=renderer_name)), mode="vline",
+                             tooltips=[("step", "@x{0,0}"), ("position", "@y{0.000}")]))
 
 
 def style_legend(plot: figure, location: str) -> None:
@@ -76,6 +103,9 @@ def set_path_layout(plot: figure, source: ColumnDataSource, paths: int,
     25–75% bands across paths around the median (q05, q25, q75, q95)."""
     kept = [r for r in plot.renderers if not (r.name or "").startswith(ENSEMBLE)]
     plot.renderers = kept
+    for legend in plot.select(type=Legend):
+        legend.items = [item for item in legend.items if all(r in kept and r.name != "path-line"
+                                                             for r in item.renderers)]
     if paths == 1:
         return
     if paths <= line_paths:
@@ -84,9 +114,13 @@ def set_path_layout(plot: figure, source: ColumnDataSource, paths: int,
                       line_color=Category10_10[index % 10])
         return
     outer = plot.varea("x", "q05", "q95", source=source, fill_color="#1f77b4",
-                       fill_alpha=0.15, name=f"{ENSEMBLE}5-95")
+                       fill_alpha=0.15, name=f"{ENSEMBLE}5-95",
+                       legend_label=f"5–95% of the {paths} paths")
     inner = plot.varea("x", "q25", "q75", source=source, fill_color="#1f77b4",
-                       fill_alpha=0.3, name=f"{ENSEMBLE}25-75")
+                       fill_alpha=0.3, name=f"{ENSEMBLE}25-75",
+                       legend_label=f"25–75% of the {paths} paths")
     line = [r for r in plot.renderers if r.name == "path-line"]
     plot.renderers = [outer, inner, *line, *[r for r in plot.renderers
                                             if r not in (outer, inner, *line)]]
+    plot.legend.items.append(LegendItem(label="median", renderers=line))
+    style_legend(plot, "top_left")

@@ -31,14 +31,30 @@ from ..runtime.logs import quiet_client_errors
 from ..runtime.session import on_server_loop, server_loop, server_session_document
 from .download import download_link
 from .editor import float_slider
+from .frame import (
+    CONTROL_WIDTH,
+    CONTROLS_WIDTH,
+    MIN_PLOT_WIDTH,
+    about_walk,
+    controls_column,
+    header,
+    header_html,
+    page_frame,
+    plots_column,
+    side_by_side,
+    slider_marks,
+    use_page_frame,
+)
 from .history import HistoryView
 from .increments import IncrementsView
 from .notice import connection_notice, follow_connection
-from .page import TITLE, pause_label
+from .page import TITLE, VARIANCE_MARKS, pause_label
 from .ping import PingPong
-from .plot import path_figure
+from .plot import path_figure, set_titles
 
 log = logging.getLogger(__name__)
+
+SHARED_TITLE = f"{TITLE} (shared)"
 
 #: The id of every viewer's path source.
 SOURCE_ID = "brownian-shared-path"
@@ -74,11 +90,12 @@ class SharedApp(Viewer):
         self.stream = PathStream(feed=self.feed, cache=self._cache, source_id=SOURCE_ID)
         self.source = self.stream.source
         self.plot = path_figure(self.source)
-        self.variance = float_slider(model.param.variance, format="0[.]0", value=model.variance)
+        self.variance = float_slider(model.param.variance, format="0[.]0", value=model.variance,
+                                     width=CONTROL_WIDTH)
         self.reset_button = pn.widgets.Button(label="Reset", color="warning")
         self.pause_button = pn.widgets.Button(label=pause_label(model.paused), color="primary")
         self.refused = pn.pane.Alert(alert_type="warning", visible=False)
-        self.ping = PingPong()
+        self.ping = PingPong(margin=(5, 10))
         self.connection_notice = connection_notice()
         self.feed_status = pn.pane.Alert(
             "The shared feed is interrupted: waiting for it to come back…", alert_type="danger",
@@ -97,7 +114,7 @@ class SharedApp(Viewer):
         self.record = self.feed.record
         self.export_token: str | None = None
         self.viewers = model_with_id(Div, f"{SHARED_IDS}-viewers", text="", name="viewers",
-                                     styles={"font-size": "90%"})
+                                     styles={"font-size": "90%"}, margin=(5, 10))
         self._viewers_refresher = Refresher(self._show_viewers, self._doc, VIEWERS_INTERVAL,
                                             cache=self._cache)
         self.history = HistoryView(self.record, self._doc, SHARED_IDS, self._cache)
@@ -107,20 +124,24 @@ class SharedApp(Viewer):
         self.export = Export(model, self.record.history, self.record.ensemble)
         link, self.export_token = download_link(self.export, self._doc)
         self.download = pn.pane.HTML(link, margin=(5, 10))
-        self._layout = pn.Column(
-            pn.pane.HTML(f"<h1>{TITLE} (shared)</h1>", margin=(0, 10)),
-            pn.pane.Bokeh(self.connection_notice),
-            self.feed_status,
-            self.refused,
-            pn.Row(self.variance, self.ping, self.reset_button, self.pause_button,
-                   pn.pane.Bokeh(self.viewers)),
-            pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
-            pn.Row(pn.pane.Bokeh(self.history.status), self.download),
-            pn.pane.Bokeh(self.history.figure, sizing_mode="stretch_width"),
-            pn.Row(pn.pane.Bokeh(self.increments.figure, sizing_mode="stretch_width"),
-                   pn.pane.Bokeh(self.increments.estimate, width=340),
-                   sizing_mode="stretch_width"),
-            sizing_mode="stretch_width",
+        set_titles(self.plot, self.history.figure, model.window, model.paths)
+        self.header = header(SHARED_TITLE, self._about())
+        self._layout = page_frame(
+            self.header,
+            [pn.pane.Bokeh(self.connection_notice), self.feed_status, self.refused],
+            controls_column(
+                self.variance, slider_marks(VARIANCE_MARKS),
+                pn.Row(self.reset_button, self.pause_button), self.ping,
+                pn.pane.Bokeh(self.viewers), self.download),
+            plots_column(
+                pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
+                pn.pane.Bokeh(self.history.status, sizing_mode="stretch_width"),
+                pn.pane.Bokeh(self.history.figure, sizing_mode="stretch_width"),
+                side_by_side(
+                    pn.pane.Bokeh(self.increments.figure, sizing_mode="stretch_width",
+                                  min_width=MIN_PLOT_WIDTH, styles={"flex": "1 1 400px"}),
+                    pn.pane.Bokeh(self.increments.estimate, width=CONTROLS_WIDTH))),
+            [],
         )
         if self._doc is not None:
             self._attach(self._doc)
@@ -212,8 +233,14 @@ class SharedApp(Viewer):
     def _on_model(self, event: param.parameterized.Event) -> None:
         self._on_page(self._show_controls)
 
+    def _about(self) -> str:
+        model = self.feed.model
+        return (f"{about_walk(model.variance, model.period, model.batch, model.window)} Every "
+                "viewer sees this same path: the variance, Reset and Pause act for everyone.")
+
     def _show_controls(self) -> None:
         model = self.feed.model
+        self.header.object = header_html(SHARED_TITLE, self._about())
         if not self._send_variance.waiting:  # else this page's newer value is on its way
             self._show_variance(model.variance)
         self.pause_button.label = pause_label(model.paused)
@@ -224,5 +251,6 @@ class SharedApp(Viewer):
         # A client's refused message, a write to a client that left: one log line each.
         on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))
         follow_connection(doc, self.connection_notice, new_run=False)
+        use_page_frame(doc)
         pn.state.onload(lambda: on_server_loop(doc, lambda: (
             disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))

@@ -14,7 +14,7 @@ import param
 from bokeh.document import Document
 from bokeh.models import CustomJS, Div
 
-from ..model.validation import refusal
+from ..model.validation import kept, refusal
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ def apply_query(model: param.Parameterized, arguments: Mapping[str, list[bytes |
             model.param.update(**{name: value})
         else:
             log.warning("rejected %s=%.100r from the URL: %s", name, value, message)
-            refused[name] = f"Ignored {name}={value!r} from the URL: {message}"
+            refused[name] = (f"Ignored {name}={value!r} from the URL: "
+                             f"{kept(message, getattr(model, name))}")
     return refused
 
 

@@ -7,6 +7,7 @@ import pytest
 from brownian_panel.cli import app_parameters
 from brownian_panel.feed.hub import SharedFeed
 from brownian_panel.model import BrownianMotion, accepted, check, refusal
+from brownian_panel.model.validation import kept
 from brownian_panel.views.editor import GuardedFloatSlider, float_slider
 from brownian_panel.views.url import apply_query
 
@@ -43,7 +44,7 @@ def test_every_source_of_a_value_gives_the_same_sentence(capsys):
     sentence = "Period (ms) must be a whole number from 20 to 10,000, not 5."
     # the URL
     refused = apply_query(BrownianMotion(), {"period": [b"5"]}, ["period"])
-    assert refused["period"].endswith(sentence)
+    assert refused["period"].endswith(sentence[:-1] + " — kept 500.")
     # the command line
     with pytest.raises(SystemExit):
         app_parameters(["--shared", "--period", "5"])
@@ -63,3 +64,9 @@ def test_a_slider_takes_its_range_and_step_from_the_parameter():
     assert (slider.start, slider.end, slider.step, slider.name) == (
         *parameter.bounds, parameter.step, parameter.label)
     assert slider.value == 0.3
+
+
+def test_a_refusal_says_what_was_kept():
+    message = refusal(BrownianMotion, "variance", 7)
+    assert kept(message, 1.0) == "Variance must be a number from 0 to 2, not 7 — kept 1."
+    assert kept("Window must be a whole number.", 10_000).endswith("— kept 10,000.")

@@ -1,0 +1,123 @@
+"""The page frame both pages share: a title bar with a sentence about what is drawn, a column of
+controls (a sidebar on a wide screen, above the plots on a phone) and the plots.
+
+No Panel template: Panel's base page with a viewport meta and a few styles is lighter to
+load and to build per session than a template's or panel-material-ui's (docs/page.md).
+"""
+
+from __future__ import annotations
+
+import html
+
+import panel as pn
+from bokeh.document import Document
+
+#: Jinja blocks added to Panel's base page (``Document.template``, a public Bokeh attribute;
+#: Panel extends its base template with a string template): a phone draws the page at its own
+#: width, and the page follows the system's light or dark colours around the plots.
+PAGE_TEMPLATE = """
+{% block preamble %}
+{{ super() }}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="description" content="A live Brownian motion streamed from the server">
+{% endblock %}
+"""
+
+#: Width of the controls' column beside the plots (and its narrowest on a phone).
+CONTROLS_WIDTH = 300
+
+#: Width of one control in that column.
+CONTROL_WIDTH = CONTROLS_WIDTH - 40
+
+#: Narrowest width of a plot.
+MIN_PLOT_WIDTH = 300
+
+_HEADER_CSS = """
+:host { width: 100%; }
+header { background: #1f4e79; color: white; padding: 10px 16px; border-radius: 4px; }
+h1 { margin: 0 0 4px 0; font-size: 1.6em; }
+p { margin: 0; line-height: 1.4; }
+"""
+
+_MARKS_CSS = """
+.marks { display: flex; justify-content: space-between; padding: 0 8px 0 6px;
+         font-size: 0.85em; color: #444; }
+"""
+
+
+def use_page_frame(doc: Document) -> None:
+    """Serve the session's ``doc`` with ``PAGE_TEMPLATE`` (a viewport meta: phones draw it at
+    their width) and only the JavaScript its models need: ``pn.extension()`` in the session
+    tells Panel that no optional extension is used (else every extension model imported in the
+    process, e.g. Tabulator with luxon, 525 kB, is loaded by every page)."""
+    doc.template = PAGE_TEMPLATE
+    pn.extension()
+
+
+def header(title: str, about: str) -> pn.pane.HTML:
+    """The title bar: ``title`` and one sentence ``about`` (HTML-escaped)."""
+    return pn.pane.HTML(header_html(title, about), stylesheets=[_HEADER_CSS],
+                        sizing_mode="stretch_width", margin=(5, 10))
+
+
+def header_html(title: str, about: str) -> str:
+    return (f"<header><h1>{html.escape(title)}</h1>"
+            f"<p class='about'>{html.escape(about)}</p></header>")
+
+
+def about_walk(variance: float, period: int, batch: int, window: int) -> str:
+    """The sentence under the title: what the plots draw."""
+    points = "one point" if batch == 1 else f"{batch:,} points"
+    return (f"A random walk: each step adds an independent increment drawn from N(0, variance), "
+            f"variance {variance:g}. The server adds {points} every {period:,} ms and sends only "
+            f"those to this page; the live plot keeps the last {window:,} steps, the History "
+            f"every step since the reset, drawn at the plot's resolution.")
+
+
+def slider_marks(values: tuple[float, ...]) -> pn.pane.HTML:
+    """Labels under a slider at ``values`` (evenly spaced, first and last at its ends)."""
+    spans = "".join(f"<span>{value:g}</span>" for value in values)
+    return pn.pane.HTML(f"<div class='marks' aria-hidden='true'>{spans}</div>",
+                        stylesheets=[_MARKS_CSS], width=CONTROL_WIDTH - 20,
+                        margin=(0, 10), name="variance-marks")
+
+
+#: A phone: the controls take the page's width, above the plots.
+_NARROW_CSS = """
+@media (max-width: 640px) {
+  :host { width: calc(100% - 20px) !important; flex: 1 1 auto !important; }
+}
+"""
+
+
+def controls_column(*objects, title: str = "Controls") -> pn.Card:
+    """The controls: a collapsible card, a sidebar beside the plots when the page is wide."""
+    return pn.Card(*objects, title=title, collapsible=True, width=CONTROLS_WIDTH,
+                   styles={"flex": f"0 0 {CONTROLS_WIDTH}px"}, stylesheets=[_NARROW_CSS],
+                   margin=(5, 10), name="controls")
+
+
+def settings_card(editor: pn.viewable.Viewable) -> pn.Card:
+    """The run's settings (seed, period, batch, window, paths), folded until asked for."""
+    return pn.Card(editor, title="Run settings", collapsible=True, collapsed=True,
+                   width=CONTROL_WIDTH + 10, margin=(5, 5), name="settings")
+
+
+def plots_column(*objects) -> pn.Column:
+    """The plots: whatever width is left beside the controls, at least ``MIN_PLOT_WIDTH``."""
+    return pn.Column(*objects, sizing_mode="stretch_width", min_width=MIN_PLOT_WIDTH,
+                     styles={"flex": "1 1 600px"}, margin=0, name="plots")
+
+
+def side_by_side(*objects, wrap_below: int = 2 * MIN_PLOT_WIDTH) -> pn.FlexBox:
+    """``objects`` in a row that wraps into a column when narrower than ``wrap_below`` px."""
+    return pn.FlexBox(*objects, flex_wrap="wrap", align_items="flex-start",
+                      sizing_mode="stretch_width", styles={"min-width": "0"})
+
+
+def page_frame(top: pn.viewable.Viewable, notices: list, controls: pn.Card,
+               plots: pn.Column, hidden: list) -> pn.Column:
+    """The whole page: title bar, notices, then controls beside (or above) the plots."""
+    return pn.Column(top, *notices, side_by_side(controls, plots), *hidden,
+                     sizing_mode="stretch_width", styles={"max-width": "100%"})
