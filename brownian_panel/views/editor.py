@@ -42,13 +42,12 @@ class GuardedIntInput(_Checked, pn.widgets.IntInput):
 
 
 #: Which widget edits which model parameter.
+#: The number boxes have no start and end: the browser would clamp a typed value without a
+#: word; the parameter refuses it instead, and the page says why and what was kept.
 EDITOR_WIDGETS = {
     "variance": {"type": GuardedFloatSlider, "format": "0[.]0"},  # "Variance: 0.5"
-    "period": {"type": GuardedIntInput},
-    "batch": {"type": GuardedIntInput},
-    "window": {"type": GuardedIntInput},
-    "seed": {"type": GuardedIntInput},
-    "paths": {"type": GuardedIntInput},
+    **{name: {"type": GuardedIntInput, "start": None, "end": None}
+       for name in ("period", "batch", "window", "seed", "paths")},
 }
 
 

@@ -11,6 +11,8 @@ import html
 
 import panel as pn
 from bokeh.document import Document
+from bokeh.models import CustomJS
+from bokeh.plotting import figure
 
 #: Jinja blocks added to Panel's base page (``Document.template``, a public Bokeh attribute;
 #: Panel extends its base template with a string template): a phone draws the page at its own
@@ -41,8 +43,8 @@ p { margin: 0; line-height: 1.4; }
 """
 
 _MARKS_CSS = """
-.marks { display: flex; justify-content: space-between; padding: 0 8px 0 6px;
-         font-size: 0.85em; color: #444; }
+.marks { position: relative; height: 1.3em; margin: 0 1px; font-size: 0.85em; color: #444; }
+.marks span { position: absolute; transform: translateX(-50%); }
 """
 
 
@@ -53,6 +55,24 @@ def use_page_frame(doc: Document) -> None:
     process, e.g. Tabulator with luxon, 525 kB, is loaded by every page)."""
     doc.template = PAGE_TEMPLATE
     pn.extension()
+
+
+#: On a touch screen no drag or zoom tool starts active: a finger on a plot scrolls the page
+#: (the toolbar turns a tool on when wanted).
+_TOUCH_SCROLLS = """
+if (window.matchMedia("(pointer: coarse)").matches) {
+  for (const plot of plots) {
+    for (const tool of plot.toolbar.tools) {
+      if (tool.active && tool.type !== "HoverTool") tool.active = false;
+    }
+  }
+}
+"""
+
+
+def touch_scrolls_page(doc: Document, plots: list[figure]) -> None:
+    """On a touch screen, leave ``plots``' drag and zoom tools off: the page scrolls."""
+    doc.js_on_event("document_ready", CustomJS(args={"plots": plots}, code=_TOUCH_SCROLLS))
 
 
 def header(title: str, about: str) -> pn.pane.HTML:
@@ -76,11 +96,13 @@ def about_walk(variance: float, period: int, batch: int, window: int) -> str:
 
 
 def slider_marks(values: tuple[float, ...]) -> pn.pane.HTML:
-    """Labels under a slider at ``values`` (evenly spaced, first and last at its ends)."""
-    spans = "".join(f"<span>{value:g}</span>" for value in values)
+    """Labels under a slider (of ``CONTROL_WIDTH``) at ``values``, evenly spaced, the first and
+    last at its ends."""
+    last = len(values) - 1
+    spans = "".join(f"<span style='left: {100 * index / last:g}%'>{value:g}</span>"
+                    for index, value in enumerate(values))
     return pn.pane.HTML(f"<div class='marks' aria-hidden='true'>{spans}</div>",
-                        stylesheets=[_MARKS_CSS], width=CONTROL_WIDTH - 20,
-                        margin=(0, 10), name="variance-marks")
+                        stylesheets=[_MARKS_CSS], width=CONTROL_WIDTH, margin=(0, 10))
 
 
 #: A phone: the controls take the page's width, above the plots.

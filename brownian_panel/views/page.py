@@ -21,6 +21,7 @@ from ..model.walk import BrownianMotion
 from ..notebook import ViewReady, release_on_rerun, repair_kernel_comms
 from ..runtime.logs import quiet_client_errors
 from ..runtime.session import on_server_loop, server_session_document
+from .a11y import label_controls
 from .displacement import DisplacementView
 from .download import download_link
 from .editor import EDITOR_WIDGETS, VarianceEntry, model_editor
@@ -37,6 +38,7 @@ from .frame import (
     settings_card,
     side_by_side,
     slider_marks,
+    touch_scrolls_page,
     use_page_frame,
 )
 from .history import HistoryView
@@ -116,8 +118,7 @@ class BrownianApp(Viewer):
                                                            if name != "variance"])
         self.variance_entry = VarianceEntry(model, on_refused=self._say_refused)
         self.ping = PingPong(margin=(5, 10))
-        self.reset_button = pn.widgets.Button(label="Reset", color="warning",
-                                              description="Start a new path from 0")
+        self.reset_button = pn.widgets.Button(label="Reset", description="Start a new path")
         self.pause_button = pn.widgets.Button(label=pause_label(model.paused), color="primary")
         self.reset_button.on_click(lambda event: model.reset())
         self.pause_button.on_click(lambda event: model.param.update(paused=not model.paused))
@@ -126,20 +127,23 @@ class BrownianApp(Viewer):
                           model.param.watch(self._on_settings,
                                             ["variance", "period", "batch", "window", "paths"])]
         #: Refused values, from the URL or typed: what was refused and what was kept.
-        self.url_errors = pn.pane.Alert(alert_type="warning", visible=False, name="messages")
+        self.url_errors = pn.pane.Alert(alert_type="warning", visible=False,
+                                        css_classes=["messages"])
         for widget in (*self.editor.layout, *self.settings.layout):
             widget.on_refused = self._say_refused
         self.url_recorder = url_recorder()
         self.connection_notice = connection_notice()
         self._url_sync: UrlSync | None = None
         self.header = header(TITLE, self._about())
+        settings = settings_card(self.settings)
+        controls = controls_column(
+            self.editor, slider_marks(VARIANCE_MARKS), self.variance_entry.widget,
+            pn.Row(self.reset_button, self.pause_button), self.ping, settings, self.download)
+        self._cards = [controls, settings]
         self._layout = page_frame(
             self.header,
             [pn.pane.Bokeh(self.connection_notice), self.url_errors],
-            controls_column(
-                self.editor, slider_marks(VARIANCE_MARKS), self.variance_entry.widget,
-                pn.Row(self.reset_button, self.pause_button), self.ping,
-                settings_card(self.settings), self.download),
+            controls,
             plots_column(
                 pn.pane.Bokeh(self.path_plot, sizing_mode="stretch_width"),
                 pn.pane.Bokeh(self.history.status, sizing_mode="stretch_width"),
@@ -219,6 +223,8 @@ class BrownianApp(Viewer):
         on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))
         follow_connection(doc, self.connection_notice)
         use_page_frame(doc)
+        touch_scrolls_page(doc, [self.path_plot, self.history.figure, self.increments.figure])
+        label_controls(doc, self._cards)
         # The browser's WebSocket is subscribed by the time the page reports it has loaded.
         pn.state.onload(lambda: on_server_loop(doc, lambda: (
             disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bokeh.models import (
     ColumnDataSource,
+    CustomJS,
     CustomJSTransform,
     GlyphRenderer,
     HoverTool,
@@ -29,9 +30,10 @@ def _line_figure(source: ColumnDataSource, line_name: str, line_width: float,
 
 def path_figure(source: ColumnDataSource, height: int = 420) -> figure:
     """A zoomable line chart of ``source``'s x (step) and y (position) columns."""
-    plot = _line_figure(source, "path-line", 1.5, height=height, title="Live",
+    plot = _line_figure(source, "path-line", 1.5, height=height, title="Live", name="live-plot",
                         tools="pan,wheel_zoom,box_zoom,reset,save")
     add_hover(plot, "path-line")
+    add_empty_anchor(plot, source)
     return plot
 
 
@@ -53,7 +55,28 @@ def history_figure(source: ColumnDataSource, height: int = 300) -> figure:
     plot.x_range.renderers = line
     plot.y_range.renderers = line
     add_hover(plot, "history-line")
+    add_empty_anchor(plot, source)
     return plot
+
+
+#: Browser code: the anchor counts for the ranges only while the source is empty.
+_ANCHOR_WHILE_EMPTY = "anchor.visible = (source.get_length() ?? 0) === 0;"
+
+
+def add_empty_anchor(plot: figure, source: ColumnDataSource) -> GlyphRenderer:
+    """An unseen glyph at x 0..1, y -1..1 that the plot's ranges follow while ``source`` is
+    empty (after a reset): without it the ranges have no data, BokehJS draws no axis and logs
+    "could not set initial ranges" on each change."""
+    anchor = plot.scatter(x=[0, 1], y=[-1, 1], size=0, alpha=0, name="empty-anchor",
+                          visible=not len(source.data.get("x", ())))
+    for attr in ("data", "streaming", "patching"):
+        source.js_on_change(attr, CustomJS(args={"anchor": anchor, "source": source},
+                                           code=_ANCHOR_WHILE_EMPTY))
+    for dimension in (plot.x_range, plot.y_range):
+        dimension.only_visible = True  # else an invisible renderer counts too
+        if dimension.renderers not in ("auto", []):
+            dimension.renderers = [*dimension.renderers, anchor]
+    return anchor
 
 
 def set_titles(live: figure, history: figure, window: int, paths: int) -> None:

@@ -29,6 +29,7 @@ from ..export.csv import EXPORTS, Export
 from ..feed.hub import SharedFeed, feed_for
 from ..runtime.logs import quiet_client_errors
 from ..runtime.session import on_server_loop, server_loop, server_session_document
+from .a11y import label_controls
 from .download import download_link
 from .editor import float_slider
 from .frame import (
@@ -43,6 +44,7 @@ from .frame import (
     plots_column,
     side_by_side,
     slider_marks,
+    touch_scrolls_page,
     use_page_frame,
 )
 from .history import HistoryView
@@ -92,9 +94,10 @@ class SharedApp(Viewer):
         self.plot = path_figure(self.source)
         self.variance = float_slider(model.param.variance, format="0[.]0", value=model.variance,
                                      width=CONTROL_WIDTH)
-        self.reset_button = pn.widgets.Button(label="Reset", color="warning")
+        self.reset_button = pn.widgets.Button(label="Reset", description="Start a new path")
         self.pause_button = pn.widgets.Button(label=pause_label(model.paused), color="primary")
-        self.refused = pn.pane.Alert(alert_type="warning", visible=False)
+        self.refused = pn.pane.Alert(alert_type="warning", visible=False,
+                                     css_classes=["messages"])
         self.ping = PingPong(margin=(5, 10))
         self.connection_notice = connection_notice()
         self.feed_status = pn.pane.Alert(
@@ -126,13 +129,14 @@ class SharedApp(Viewer):
         self.download = pn.pane.HTML(link, margin=(5, 10))
         set_titles(self.plot, self.history.figure, model.window, model.paths)
         self.header = header(SHARED_TITLE, self._about())
+        self._controls = controls_column(
+            self.variance, slider_marks(VARIANCE_MARKS),
+            pn.Row(self.reset_button, self.pause_button), self.ping,
+            pn.pane.Bokeh(self.viewers), self.download)
         self._layout = page_frame(
             self.header,
             [pn.pane.Bokeh(self.connection_notice), self.feed_status, self.refused],
-            controls_column(
-                self.variance, slider_marks(VARIANCE_MARKS),
-                pn.Row(self.reset_button, self.pause_button), self.ping,
-                pn.pane.Bokeh(self.viewers), self.download),
+            self._controls,
             plots_column(
                 pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
                 pn.pane.Bokeh(self.history.status, sizing_mode="stretch_width"),
@@ -252,5 +256,7 @@ class SharedApp(Viewer):
         on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))
         follow_connection(doc, self.connection_notice, new_run=False)
         use_page_frame(doc)
+        touch_scrolls_page(doc, [self.plot, self.history.figure, self.increments.figure])
+        label_controls(doc, [self._controls])
         pn.state.onload(lambda: on_server_loop(doc, lambda: (
             disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))

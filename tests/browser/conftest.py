@@ -47,14 +47,17 @@ def open_page(browser):
     """Opens pages in fresh browser contexts; records requests that leave the machine."""
     contexts = []
 
-    def open_(url: str):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def open_(url: str, width: int = 1280, console: list | None = None):
+        """``console``: a list that gets every console message (type, text) of the page."""
+        context = browser.new_context(viewport={"width": width, "height": 900})
         contexts.append(context)
         # Nothing may leave the machine: such requests are recorded, and refused at once.
         context.route(_NOT_LOOPBACK, lambda route: route.abort())
         page = context.new_page()
         page.external_requests = []
         page.on("request", lambda request: _record_external(page, request.url))
+        if console is not None:
+            page.on("console", lambda message: console.append((message.type, message.text)))
         page.goto(url)
         page.wait_for_function("() => window.Bokeh !== undefined && Bokeh.documents.length > 0"
                                " && Bokeh.documents[0].get_model_by_name('path') !== null")

@@ -137,7 +137,7 @@ def test_pong_counter_and_round_trip_time_update(served_app, open_page):
     wait_until(lambda: int(pong.get_attribute("data-pong")) >= first + 2, timeout=5)
     rtt = float(pong.get_attribute("data-rtt"))
     assert 0 < rtt < 1000
-    assert re.fullmatch(r"pong: \d+ · round trip: \d+\.\d ms", pong.inner_text())
+    assert re.fullmatch(r"connected · \d+\.\d ms round trip · pong \d+", pong.inner_text())
     assert served_app.app().ping.pongs >= 3
 
 

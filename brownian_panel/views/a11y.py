@@ -1,0 +1,45 @@
+"""Accessible names for the parts of Bokeh's widgets that have none: a slider's handle
+(``role="slider"``) and a number box's up and down buttons.
+
+Bokeh 3.9/3.10 render neither name and offer no property for them, so the page sets them in the
+browser once it is drawn, and again whenever a card unfolds (its content is drawn anew).
+"""
+
+from __future__ import annotations
+
+import panel as pn
+from bokeh.document import Document
+from bokeh.models import CustomJS
+
+#: Walks the page's shadow roots and names every unnamed slider handle and spin button after
+#: its widget's title.
+LABEL_CONTROLS = """
+function title(root) {
+  const node = root.querySelector(".bk-slider-title, label");
+  return node ? node.textContent.split(":")[0].trim() : "";
+}
+function label(root) {
+  const name = title(root);
+  for (const handle of root.querySelectorAll(".noUi-handle:not([aria-label])")) {
+    handle.setAttribute("aria-label", name || "value");
+  }
+  const spins = [[".bk-spin-btn-up", "Increase"], [".bk-spin-btn-down", "Decrease"]];
+  for (const [selector, verb] of spins) {
+    for (const button of root.querySelectorAll(`${selector}:not([aria-label])`)) {
+      button.setAttribute("aria-label", name ? `${verb} ${name}` : verb);
+    }
+  }
+  for (const element of root.querySelectorAll("*")) {
+    if (element.shadowRoot) label(element.shadowRoot);
+  }
+}
+setTimeout(() => label(document), delay);
+"""
+
+
+def label_controls(doc: Document, cards: list[pn.Card]) -> None:
+    """Name the page's slider handles and spin buttons when it is ready and when ``cards``
+    unfold."""
+    doc.js_on_event("document_ready", CustomJS(args={"delay": 0}, code=LABEL_CONTROLS))
+    for card in cards:
+        card.jscallback(collapsed=LABEL_CONTROLS, args={"delay": 50})
