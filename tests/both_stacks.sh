@@ -41,6 +41,13 @@ run_stack() {  # $1: name, $2: python, rest: pytest arguments
 }
 
 python3 -m pip install -q -e '.[test]' || exit 1
+# axe-core for the accessibility test, from the npm registry (Node.js and npm from Debian).
+if [ ! -s .cache/axe-core/axe.min.js ]; then
+    mkdir -p .cache/axe-core
+    (cd .cache/axe-core && npm pack --silent axe-core@4 >/dev/null \
+        && tar -xzf axe-core-*.tgz --strip-components=1 package/axe.min.js \
+        && rm axe-core-*.tgz) || failed+=("axe-core download")
+fi
 python3 -m ruff check . || failed+=("ruff")
 run_stack A python3
 
