@@ -16,17 +16,17 @@ from bokeh.plotting import figure
 
 #: Jinja blocks added to Panel's base page (``Document.template``, a public Bokeh attribute;
 #: Panel extends its base template with a string template): a phone draws the page at its own
-#: width, and the page follows the system's light or dark colours around the plots.
+#: width. (No ``color-scheme`` meta: Panel's widgets keep light colours, so a system in dark
+#: mode would draw dark text on a dark page.)
 PAGE_TEMPLATE = """
 {% block preamble %}
 {{ super() }}
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
 <meta name="description" content="A live Brownian motion streamed from the server">
 {% endblock %}
 """
 
-#: Width of the controls' column beside the plots (and its narrowest on a phone).
+#: Width of the controls' column beside the plots (on a phone: the page's width).
 CONTROLS_WIDTH = 300
 
 #: Width of one control in that column.
@@ -132,8 +132,9 @@ def plots_column(*objects) -> pn.Column:
                      styles={"flex": "1 1 600px"}, margin=0, name="plots")
 
 
-def side_by_side(*objects, wrap_below: int = 2 * MIN_PLOT_WIDTH) -> pn.FlexBox:
-    """``objects`` in a row that wraps into a column when narrower than ``wrap_below`` px."""
+def side_by_side(*objects) -> pn.FlexBox:
+    """``objects`` in a row that wraps (each under the last) when they do not fit side by
+    side (their own widths, or flex bases in their ``styles``, say when)."""
     return pn.FlexBox(*objects, flex_wrap="wrap", align_items="flex-start",
                       sizing_mode="stretch_width", styles={"min-width": "0"})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import socket
 import time
@@ -19,7 +20,7 @@ from .conftest import browser_path, browser_points
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
+SCREENSHOTS_SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "screenshots.py"
 FAST = "?period=50"
 
 
@@ -165,13 +166,17 @@ def test_invalid_query_value_is_shown_and_replaced_in_the_url(served_app, open_p
     assert served_app.app().model.batch == 2
 
 
-def test_screenshot_for_the_readme(served_app, open_page):
-    page = open_page(served_app.url + "?period=100&batch=5&seed=7")
-    wait_until(lambda: browser_points(page) >= 300, timeout=15)
-    wait_until(lambda: page.locator(".pong").get_attribute("data-pong") is not None)
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
-    assert SCREENSHOT.stat().st_size > 10_000
+def test_readme_screenshots_script_takes_both_pictures(served_app, browser, tmp_path):
+    spec = importlib.util.spec_from_file_location("screenshots", SCREENSHOTS_SCRIPT)
+    screenshots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(screenshots)
+    written = screenshots.take(browser, served_app.url, tmp_path)
+    assert [path.name for path in written] == ["screenshot-desktop.png", "screenshot-phone.png"]
+    for path, (_, width, _) in zip(written, screenshots.SHOTS, strict=True):
+        header = path.read_bytes()[:24]
+        assert header[:8] == b"\x89PNG\r\n\x1a\n"
+        assert int.from_bytes(header[16:20], "big") == width  # the PNG's width: no overflow
+        assert path.stat().st_size > 20_000
 
 
 def test_panel_serve_page_streams_offline(start_process, open_page):
