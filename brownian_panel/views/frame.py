@@ -62,9 +62,8 @@ def use_page_frame(doc: Document) -> None:
 _TOUCH_SCROLLS = """
 if (window.matchMedia("(pointer: coarse)").matches) {
   for (const plot of plots) {
-    for (const tool of plot.toolbar.tools) {
-      if (tool.active && tool.type !== "HoverTool") tool.active = false;
-    }
+    // The toolbar's own properties (BokehJS 3.10 updates the canvas's touch-action from them).
+    plot.toolbar.setv({active_drag: null, active_scroll: null, active_multi: null});
   }
 }
 """

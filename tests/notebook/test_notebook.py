@@ -67,6 +67,26 @@ def test_the_path_cell_reads_numpy_arrays(executed):
     assert "array(" in result.data["text/plain"]
 
 
+def _result(notebook, starts_with: str) -> str:
+    cell = _cell(notebook, starts_with)
+    return "".join(o.data["text/plain"] if o.output_type == "execute_result" else o.text
+                   for o in cell.outputs if o.output_type in ("execute_result", "stream"))
+
+
+def test_the_notebook_shows_seed_history_statistics_export_and_an_ensemble(executed):
+    assert "![" in executed.cells[0].source  # a picture that shows unexecuted
+    assert (REPO_ROOT / "docs" / "screenshot-desktop.png").exists()
+    assert _result(executed, "import numpy as np") == "True"  # same seed, same path
+    statistics = _result(executed, "len(app.record")
+    count, summary = re.fullmatch(r"\((\d+), '(.*)'\)", statistics).groups()
+    assert int(count) >= 0 and summary.startswith("σ²")
+    export = _result(executed, "import tempfile").splitlines()
+    assert export[0].startswith("# {") and export[1] == "x,y"
+    observed, expected = re.fullmatch(r"\(([\d.]+), ([\d.]+)\)",
+                                      _result(executed, "ensemble =")).groups()
+    assert float(expected) == 250.0 and abs(float(observed) - 250.0) < 40  # 5 s.d. of 1,000
+
+
 def test_panel_serve_serves_the_notebook_as_an_app(start_process):
     base = start_process(lambda port: [PYTHON, "-m", "panel", "serve", str(NOTEBOOK),
                                        "--port", str(port), "--address", "127.0.0.1"])
