@@ -6,6 +6,7 @@ Design notes: docs/architecture.md, "views/shared_page.py".
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 
 import panel as pn
@@ -27,6 +28,7 @@ from ..driver.throttle import Throttle
 from ..driver.transport import close_when_silent, disable_nagle
 from ..export.csv import EXPORTS, Export
 from ..feed.hub import SharedFeed, feed_for
+from ..model.validation import kept
 from ..runtime.logs import quiet_client_errors
 from ..runtime.session import on_server_loop, server_loop, server_session_document
 from .a11y import label_controls
@@ -205,7 +207,7 @@ class SharedApp(Viewer):
             self.feed.control(variance=value, on_error=self._not_applied)
         except ValueError as error:
             log.warning("variance %r refused: %s", value, error)
-            self.refused.param.update(object=f"Variance {value!r} refused: {error}",
+            self.refused.param.update(object=html.escape(kept(str(error), model.variance)),
                                       visible=True)
             self._show_variance(model.variance)
             return

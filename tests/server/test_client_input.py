@@ -32,6 +32,10 @@ def test_out_of_range_variance_is_refused_logged_and_pushed_back(served_app, log
                                for r in log_records.records))
         assert app.model.variance == 1.0
         wait_until(lambda: slider.value == 1.0)  # the sender sees the valid value again
+        # and the page says why, in words, and what was kept
+        assert app.url_errors.visible
+        assert app.url_errors.object == (
+            f"Variance must be a number from 0 to 2, not {bad!r} — kept 1.")
         grown = client.points
         wait_until(lambda: client.points >= grown + 3)  # and keeps streaming
         errors = [r.getMessage() for r in log_records.records if r.levelno >= logging.ERROR]

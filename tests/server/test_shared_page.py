@@ -4,7 +4,7 @@ statistics, downloads the same CSV, and reads how many are watching."""
 from __future__ import annotations
 
 import numpy as np
-from bokeh.models import ColumnDataSource, Div
+from bokeh.models import ColumnDataSource, Div, Slider
 
 from ..helpers import LiveClient, run_in_session, wait_until
 from ..helpers import client_model as _model
@@ -78,3 +78,14 @@ def test_each_page_says_how_many_are_watching(served_shared):
         run_in_session(served_shared.app(0), lambda: feed.model.param.update(paused=True))
         with LiveClient(served_shared.url):
             wait_until(lambda: _text(first, "viewers") == "2 viewers", timeout=10)
+
+
+def test_a_refused_variance_says_what_was_kept(served_shared):
+    with LiveClient(served_shared.url) as client:
+        app = served_shared.app()
+        slider = client.session.document.select_one({"type": Slider, "title": "Variance"})
+        client.set_property(slider, "value", 7.0)
+        wait_until(lambda: app.refused.visible)
+        assert app.refused.object == "Variance must be a number from 0 to 2, not 7.0 — kept 1."
+        assert app.feed.model.variance == 1.0
+        wait_until(lambda: slider.value == 1.0)
