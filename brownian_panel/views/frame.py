@@ -14,6 +14,8 @@ from bokeh.document import Document
 from bokeh.models import CustomJS
 from bokeh.plotting import figure
 
+from .a11y import label_controls
+
 #: Jinja blocks added to Panel's base page (``Document.template``, a public Bokeh attribute;
 #: Panel extends its base template with a string template): a phone draws the page at its own
 #: width. (No ``color-scheme`` meta: Panel's widgets keep light colours, so a system in dark
@@ -48,13 +50,16 @@ _MARKS_CSS = """
 """
 
 
-def use_page_frame(doc: Document) -> None:
+def use_page_frame(doc: Document, plots: list[figure], cards: list[pn.Card]) -> None:
     """Serve the session's ``doc`` with ``PAGE_TEMPLATE`` (a viewport meta: phones draw it at
     their width) and only the JavaScript its models need: ``pn.extension()`` in the session
     tells Panel that no optional extension is used (else every extension model imported in the
-    process, e.g. Tabulator with luxon, 525 kB, is loaded by every page)."""
+    process, e.g. Tabulator with luxon, 525 kB, is loaded by every page). On a touch screen
+    ``plots`` leave the page to scroll; the controls in ``cards`` get accessible names."""
     doc.template = PAGE_TEMPLATE
     pn.extension()
+    touch_scrolls_page(doc, plots)
+    label_controls(doc, cards)
 
 
 #: On a touch screen no drag or zoom tool starts active: a finger on a plot scrolls the page
@@ -129,6 +134,20 @@ def plots_column(*objects) -> pn.Column:
     """The plots: whatever width is left beside the controls, at least ``MIN_PLOT_WIDTH``."""
     return pn.Column(*objects, sizing_mode="stretch_width", min_width=MIN_PLOT_WIDTH,
                      styles={"flex": "1 1 600px"}, margin=0, name="plots")
+
+
+def page_plots(live: figure, history, increments, *more) -> pn.Column:
+    """The plots' column: the live plot, the History's status line and plot, the increments'
+    histogram with the variance estimate beside (or under) it, then ``more``."""
+    return plots_column(
+        pn.pane.Bokeh(live, sizing_mode="stretch_width"),
+        pn.pane.Bokeh(history.status, sizing_mode="stretch_width"),
+        pn.pane.Bokeh(history.figure, sizing_mode="stretch_width"),
+        side_by_side(
+            pn.pane.Bokeh(increments.figure, sizing_mode="stretch_width",
+                          min_width=MIN_PLOT_WIDTH, styles={"flex": "1 1 400px"}),
+            pn.pane.Bokeh(increments.estimate, width=CONTROLS_WIDTH)),
+        *more)
 
 
 def side_by_side(*objects) -> pn.FlexBox:

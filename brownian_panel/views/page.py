@@ -21,24 +21,19 @@ from ..model.walk import BrownianMotion
 from ..notebook import ViewReady, release_on_rerun, repair_kernel_comms
 from ..runtime.logs import quiet_client_errors
 from ..runtime.session import on_server_loop, server_session_document
-from .a11y import label_controls
 from .displacement import DisplacementView
 from .download import download_link
 from .editor import EDITOR_WIDGETS, VarianceEntry, model_editor
 from .frame import (
     CONTROL_WIDTH,
-    CONTROLS_WIDTH,
-    MIN_PLOT_WIDTH,
     about_walk,
     controls_column,
     header,
     header_html,
     page_frame,
-    plots_column,
+    page_plots,
     settings_card,
-    side_by_side,
     slider_marks,
-    touch_scrolls_page,
     use_page_frame,
 )
 from .history import HistoryView
@@ -144,15 +139,7 @@ class BrownianApp(Viewer):
             self.header,
             [pn.pane.Bokeh(self.connection_notice), self.url_errors],
             controls,
-            plots_column(
-                pn.pane.Bokeh(self.path_plot, sizing_mode="stretch_width"),
-                pn.pane.Bokeh(self.history.status, sizing_mode="stretch_width"),
-                pn.pane.Bokeh(self.history.figure, sizing_mode="stretch_width"),
-                side_by_side(
-                    pn.pane.Bokeh(self.increments.figure, sizing_mode="stretch_width",
-                                  min_width=MIN_PLOT_WIDTH, styles={"flex": "1 1 400px"}),
-                    pn.pane.Bokeh(self.increments.estimate, width=CONTROLS_WIDTH)),
-                self.displacement.pane),
+            page_plots(self.path_plot, self.history, self.increments, self.displacement.pane),
             [pn.pane.Bokeh(self.url_recorder, visible=False)],
         )
         self._on_settings()
@@ -222,9 +209,8 @@ class BrownianApp(Viewer):
         # A client's refused message, a write to a client that left: one log line each.
         on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))
         follow_connection(doc, self.connection_notice)
-        use_page_frame(doc)
-        touch_scrolls_page(doc, [self.path_plot, self.history.figure, self.increments.figure])
-        label_controls(doc, self._cards)
+        use_page_frame(doc, [self.path_plot, self.history.figure, self.increments.figure],
+                       self._cards)
         # The browser's WebSocket is subscribed by the time the page reports it has loaded.
         pn.state.onload(lambda: on_server_loop(doc, lambda: (
             disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))

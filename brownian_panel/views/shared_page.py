@@ -31,22 +31,17 @@ from ..feed.hub import SharedFeed, feed_for
 from ..model.validation import kept
 from ..runtime.logs import quiet_client_errors
 from ..runtime.session import on_server_loop, server_loop, server_session_document
-from .a11y import label_controls
 from .download import download_link
 from .editor import float_slider
 from .frame import (
     CONTROL_WIDTH,
-    CONTROLS_WIDTH,
-    MIN_PLOT_WIDTH,
     about_walk,
     controls_column,
     header,
     header_html,
     page_frame,
-    plots_column,
-    side_by_side,
+    page_plots,
     slider_marks,
-    touch_scrolls_page,
     use_page_frame,
 )
 from .history import HistoryView
@@ -139,14 +134,7 @@ class SharedApp(Viewer):
             self.header,
             [pn.pane.Bokeh(self.connection_notice), self.feed_status, self.refused],
             self._controls,
-            plots_column(
-                pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
-                pn.pane.Bokeh(self.history.status, sizing_mode="stretch_width"),
-                pn.pane.Bokeh(self.history.figure, sizing_mode="stretch_width"),
-                side_by_side(
-                    pn.pane.Bokeh(self.increments.figure, sizing_mode="stretch_width",
-                                  min_width=MIN_PLOT_WIDTH, styles={"flex": "1 1 400px"}),
-                    pn.pane.Bokeh(self.increments.estimate, width=CONTROLS_WIDTH))),
+            page_plots(self.plot, self.history, self.increments),
             [],
         )
         if self._doc is not None:
@@ -257,8 +245,7 @@ class SharedApp(Viewer):
         # A client's refused message, a write to a client that left: one log line each.
         on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))
         follow_connection(doc, self.connection_notice, new_run=False)
-        use_page_frame(doc)
-        touch_scrolls_page(doc, [self.plot, self.history.figure, self.increments.figure])
-        label_controls(doc, [self._controls])
+        use_page_frame(doc, [self.plot, self.history.figure, self.increments.figure],
+                       [self._controls])
         pn.state.onload(lambda: on_server_loop(doc, lambda: (
             disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))
