@@ -18,14 +18,15 @@ from .a11y import label_controls
 
 #: Jinja blocks added to Panel's base page (``Document.template``, a public Bokeh attribute;
 #: Panel extends its base template with a string template): a phone draws the page at its own
-#: width. (No ``color-scheme`` meta: Panel's widgets keep light colours, so a system in dark
-#: mode would draw dark text on a dark page.)
+#: width, and the page is the document's main landmark. (No ``color-scheme`` meta: Panel's
+#: widgets keep light colours, so a system in dark mode would draw dark text on a dark page.)
 PAGE_TEMPLATE = """
 {% block preamble %}
 {{ super() }}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="description" content="A live Brownian motion streamed from the server">
 {% endblock %}
+{% block contents %}<main>{{ super() }}</main>{% endblock %}
 """
 
 #: Width of the controls' column beside the plots (on a phone: the page's width).
@@ -117,9 +118,16 @@ _NARROW_CSS = """
 """
 
 
+def _card_heading(title: str, level: int) -> pn.pane.HTML:
+    """A card's title as a heading of ``level`` (Panel's ``title`` is always an h3)."""
+    return pn.pane.HTML(f"<h{level}>{html.escape(title)}</h{level}>", margin=(0, 5),
+                        stylesheets=[f"h{level} {{ font-size: 1.17em; margin: 0.3em 0; }}"])
+
+
 def controls_column(*objects, title: str = "Controls") -> pn.Card:
     """The controls: a collapsible card, a sidebar beside the plots when the page is wide."""
-    return pn.Card(*objects, title=title, collapsible=True, width=CONTROLS_WIDTH,
+    return pn.Card(*objects, header=_card_heading(title, 2), collapsible=True,
+                   width=CONTROLS_WIDTH,
                    styles={"flex": f"0 0 {CONTROLS_WIDTH}px"}, stylesheets=[_NARROW_CSS],
                    margin=(5, 10), name="controls")
 
