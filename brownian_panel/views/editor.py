@@ -99,4 +99,7 @@ class VarianceEntry:
         self.widget.value = event.new
 
     def release(self) -> None:
-        self.model.param.unwatch(self._watcher)
+        """Stop following the model. Idempotent."""
+        if self._watcher is not None:
+            self.model.param.unwatch(self._watcher)
+            self._watcher = None

@@ -158,6 +158,7 @@ class BrownianApp(Viewer):
         self.history.release()
         self.increments.release()
         self.displacement.release()
+        self.variance_entry.release()
         self.record.release()
         if self.export_token is not None:
             EXPORTS.remove(self.export_token)

@@ -94,6 +94,8 @@ def test_app_release_is_idempotent_and_stops_following_the_model():
     assert not app.stream.running
     app.model.paused = True
     assert app.pause_button.label == "Pause"  # no longer follows the model
+    app.model.variance = 0.5
+    assert app.variance_entry.widget.value == 1.0  # nor does the typed variance's box
 
 
 @pytest.mark.parametrize(("batch", "wire_type"), [(1, list), (16, list), (17, np.ndarray),
