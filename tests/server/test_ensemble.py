@@ -95,4 +95,5 @@ def test_changing_the_number_of_paths_restarts_with_the_new_layout(served_app):
         wait_until(lambda: sorted(_columns(client)) == ["x", "y"] and client.points >= 20,
                    timeout=20)
         assert not app.displacement.figure.visible
-        assert {r.name for r in app.path_plot.renderers} == {"path-line"}
+        # the path and the anchor that holds the ranges while the path is empty
+        assert {r.name for r in app.path_plot.renderers} == {"path-line", "empty-anchor"}
