@@ -11,7 +11,7 @@ import html
 
 import panel as pn
 from bokeh.document import Document
-from bokeh.models import CustomJS
+from bokeh.models import CustomJS, Div, InlineStyleSheet
 from bokeh.plotting import figure
 
 from .a11y import label_controls
@@ -39,7 +39,6 @@ CONTROL_WIDTH = CONTROLS_WIDTH - 40
 MIN_PLOT_WIDTH = 300
 
 _HEADER_CSS = """
-:host { width: 100%; }
 header { background: #1f4e79; color: white; padding: 10px 16px; border-radius: 4px; }
 h1 { margin: 0 0 4px 0; font-size: 1.6em; }
 p { margin: 0; line-height: 1.4; }
@@ -80,10 +79,12 @@ def touch_scrolls_page(doc: Document, plots: list[figure]) -> None:
     doc.js_on_event("document_ready", CustomJS(args={"plots": plots}, code=_TOUCH_SCROLLS))
 
 
-def header(title: str, about: str) -> pn.pane.HTML:
-    """The title bar: ``title`` and one sentence ``about`` (HTML-escaped)."""
-    return pn.pane.HTML(header_html(title, about), stylesheets=[_HEADER_CSS],
-                        sizing_mode="stretch_width", margin=(5, 10))
+def header(title: str, about: str) -> Div:
+    """The title bar: ``title`` and one sentence ``about`` (HTML-escaped). A Bokeh ``Div``: its
+    text changes as the settings do, and a Panel HTML pane's change in a notebook re-sent the
+    pane's stylesheets as CDN addresses (Panel inlines them at the first render only)."""
+    return Div(text=header_html(title, about), stylesheets=[InlineStyleSheet(css=_HEADER_CSS)],
+               sizing_mode="stretch_width", margin=(5, 10), name="page-header")
 
 
 def header_html(title: str, about: str) -> str:
@@ -165,8 +166,9 @@ def side_by_side(*objects) -> pn.FlexBox:
                       sizing_mode="stretch_width", styles={"min-width": "0"})
 
 
-def page_frame(top: pn.viewable.Viewable, notices: list, controls: pn.Card,
+def page_frame(top: Div, notices: list, controls: pn.Card,
                plots: pn.Column, hidden: list) -> pn.Column:
     """The whole page: title bar, notices, then controls beside (or above) the plots."""
-    return pn.Column(top, *notices, side_by_side(controls, plots), *hidden,
+    return pn.Column(pn.pane.Bokeh(top, sizing_mode="stretch_width"), *notices,
+                     side_by_side(controls, plots), *hidden,
                      sizing_mode="stretch_width", styles={"max-width": "100%"})

@@ -188,7 +188,7 @@ class BrownianApp(Viewer):
 
     def _on_settings(self, *events: param.parameterized.Event) -> None:
         # The sentence under the title and the plots' titles say what is drawn.
-        self.header.object = header_html(TITLE, self._about())
+        self.header.text = header_html(TITLE, self._about())
         set_titles(self.path_plot, self.history.figure, self.model.window, self.model.paths)
 
     def _say_refused(self, name: str, message: str) -> None:

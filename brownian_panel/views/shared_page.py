@@ -234,7 +234,7 @@ class SharedApp(Viewer):
 
     def _show_controls(self) -> None:
         model = self.feed.model
-        self.header.object = header_html(SHARED_TITLE, self._about())
+        self.header.text = header_html(SHARED_TITLE, self._about())
         if not self._send_variance.waiting:  # else this page's newer value is on its way
             self._show_variance(model.variance)
         self.pause_button.label = pause_label(model.paused)
