@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from functools import partial
 
 import panel as pn
 import param
@@ -234,7 +235,14 @@ class SharedApp(Viewer):
 
     def _show_controls(self) -> None:
         model = self.feed.model
-        self.header.text = header_html(SHARED_TITLE, self._about())
+        text = header_html(SHARED_TITLE, self._about())
+        if self.header.text != text:
+            # A Bokeh model, not a Panel one: changed with the document's lock, on its next
+            # tick (a button's callback runs in the session without the lock).
+            if self._doc is None:
+                self.header.text = text
+            else:
+                self._doc.add_next_tick_callback(partial(setattr, self.header, "text", text))
         if not self._send_variance.waiting:  # else this page's newer value is on its way
             self._show_variance(model.variance)
         self.pause_button.label = pause_label(model.paused)
