@@ -11,6 +11,10 @@ trip, RSS per idle session, RSS and CPU after churning 100 sessions (twice); wit
 timestamp on every point: the server-to-browser latency in headless Chromium (alone and beside
 100 sessions) and the frame rate of a streaming page.
 Writes results.json and results.md.
+
+    python -m benchmarks arrivals [--smoke] ...
+
+measures opening pages instead (alone, as a crowd, in Chromium): see benchmarks/arrivals.py.
 `--smoke` is a seconds-long run that checks the harness works (used by the tests).
 """
 
@@ -20,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 from pathlib import Path
 
 import bokeh
@@ -160,6 +165,11 @@ def markdown(result: dict) -> str:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["arrivals"]:
+        from .arrivals import main as arrivals_main
+
+        arrivals_main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--period", type=int, default=100, help="ms between updates")

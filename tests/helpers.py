@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from bokeh.client import ClientSession, pull_session
+from bokeh.events import DocumentReady
 from bokeh.models import ColumnDataSource
 from tornado.websocket import WebSocketClosedError
 
@@ -64,6 +65,12 @@ def path_source(document) -> ColumnDataSource:
     return source
 
 
+def page_whole(document) -> bool:
+    """Whether a page's parts built after its first point (``runtime.later``) are there."""
+    return all(document.get_model_by_name(name) is None
+               for name in ("controls-to-come", "plots-to-come"))
+
+
 def client_path(client: LiveClient) -> tuple[np.ndarray, np.ndarray]:
     """A snapshot of the client's live path (x, y) as arrays."""
     data = dict(client.source.data)
@@ -84,7 +91,9 @@ class LiveClient:
     thread of its own until ``close()``.
     """
 
-    def __init__(self, url: str, arguments: dict[str, str] | None = None):
+    def __init__(self, url: str, arguments: dict[str, str] | None = None, whole: bool = True):
+        """``whole``: report ``document_ready`` as a browser does, and wait until the page's
+        parts built after its first point are there."""
         self.session: ClientSession | None = None
         self._connect_error: BaseException | None = None
         connected = threading.Event()
@@ -112,6 +121,10 @@ class LiveClient:
         if self._connect_error is not None:
             raise self._connect_error
         self.source = path_source(self.session.document)
+        if whole:
+            # As BokehJS does: the page has loaded; its later parts follow (runtime.later).
+            self.send_event(DocumentReady())
+            wait_until(lambda: page_whole(self.session.document), timeout=20)
 
     @property
     def points(self) -> int:

@@ -67,6 +67,12 @@ TICKERS: PerLoop = PerLoop(
     "tickers", key="event loop",
     lifecycle="made by the first stream of a loop; dropped when the loop is closed")
 
+#: Parts of pages built after their first point (``runtime.later.LaterQueue``).
+LATER_QUEUES: PerLoop = PerLoop(
+    "later-built page parts", key="event loop",
+    lifecycle="made by the first page of a loop; its parts are built or cancelled with their "
+              "session; dropped when the loop is closed")
+
 #: In-process shared feeds (``feed.hub.SharedFeed``).
 SHARED_FEEDS: PerLoop = PerLoop(
     "shared feeds", key="event loop",
@@ -85,7 +91,7 @@ REDIS_FEEDS: PerLoop = PerLoop(
 #: that each is released as said.
 PROCESS_STATE: tuple[tuple[str, str, str], ...] = tuple(
     (registry.name, registry.key, registry.lifecycle)
-    for registry in (TICKERS, SHARED_FEEDS, REDIS_FEEDS)) + (
+    for registry in (TICKERS, LATER_QUEUES, SHARED_FEEDS, REDIS_FEEDS)) + (
     ("export tokens (export.csv.EXPORTS)", "random 256-bit token",
      "added when a page is built; removed when its session is destroyed or its run reset"),
     ("frames caches of shared feeds (driver.fanout)", "a shared feed (held weakly)",

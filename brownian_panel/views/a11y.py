@@ -36,10 +36,32 @@ function label(root) {
 setTimeout(() => label(document), delay);
 """
 
+#: At load: name the controls there, and again after any layout gets new children (the parts
+#: of a page built after its first point), once they are drawn.
+_LABEL_AT_LOAD = LABEL_CONTROLS + """
+const labelled = (window.brownianLabelled ??= new WeakSet());
+for (const doc of Bokeh.documents) {
+  if (!labelled.has(doc)) {
+    labelled.add(doc);
+    doc.on_change((event) => {
+      if (event.attr === "children") {
+        for (const wait of [50, 500]) setTimeout(() => label(document), wait);
+      }
+    });
+  }
+}
+"""
+
 
 def label_controls(doc: Document, cards: list[pn.Card]) -> None:
-    """Name the page's slider handles and spin buttons when it is ready and when ``cards``
-    unfold."""
-    doc.js_on_event("document_ready", CustomJS(args={"delay": 0}, code=LABEL_CONTROLS))
+    """Name the page's slider handles and spin buttons when it is ready, when a layout gets new
+    children, and when ``cards`` unfold."""
+    doc.js_on_event("document_ready", CustomJS(args={"delay": 0}, code=_LABEL_AT_LOAD))
     for card in cards:
-        card.jscallback(collapsed=LABEL_CONTROLS, args={"delay": 50})
+        label_on_unfold(card)
+
+
+def label_on_unfold(card: pn.Card) -> None:
+    """Name the slider handles and spin buttons again when ``card`` unfolds (its content is
+    drawn anew)."""
+    card.jscallback(collapsed=LABEL_CONTROLS, args={"delay": 50})

@@ -50,33 +50,48 @@ _MARKS_CSS = """
 """
 
 
-def use_page_frame(doc: Document, plots: list[figure], cards: list[pn.Card]) -> None:
+def use_page_frame(doc: Document, cards: list[pn.Card]) -> None:
     """Serve the session's ``doc`` with ``PAGE_TEMPLATE`` (a viewport meta: phones draw it at
     their width) and only the JavaScript its models need: ``pn.extension()`` in the session
     tells Panel that no optional extension is used (else every extension model imported in the
     process, e.g. Tabulator with luxon, 525 kB, is loaded by every page). On a touch screen
-    ``plots`` leave the page to scroll; the controls in ``cards`` get accessible names."""
+    the figures (also those added later) leave the page to scroll; the controls (in ``cards``,
+    also those added later) get accessible names."""
     doc.template = PAGE_TEMPLATE
     pn.extension()
-    touch_scrolls_page(doc, plots)
+    touch_scrolls_page(doc)
     label_controls(doc, cards)
 
 
-#: On a touch screen no drag or zoom tool starts active: a finger on a plot scrolls the page
-#: (the toolbar turns a tool on when wanted).
+#: On a touch screen no drag or zoom tool of a figure starts active: a finger on a plot scrolls
+#: the page (the toolbar turns a tool on when wanted). Each figure once, when first seen: at
+#: load and whenever a layout gets new children (the parts built after the first point).
 _TOUCH_SCROLLS = """
-if (window.matchMedia("(pointer: coarse)").matches) {
-  for (const plot of plots) {
-    // The toolbar's own properties (BokehJS 3.10 updates the canvas's touch-action from them).
-    plot.toolbar.setv({active_drag: null, active_scroll: null, active_multi: null});
+if (window.matchMedia("(pointer: coarse)").matches && window.Bokeh) {
+  const done = (window.brownianTouchDone ??= new WeakSet());
+  const apply = (doc) => {
+    for (const model of doc.all_models) {
+      if (model.toolbar != null && model.toolbar.active_drag !== undefined && !done.has(model)) {
+        done.add(model);
+        // The toolbar's own properties (BokehJS 3.10 updates the canvas's touch-action).
+        model.toolbar.setv({active_drag: null, active_scroll: null, active_multi: null});
+      }
+    }
+  };
+  for (const doc of Bokeh.documents) {
+    apply(doc);
+    if (!done.has(doc)) {
+      done.add(doc);
+      doc.on_change((event) => { if (event.attr === "children") apply(doc); });
+    }
   }
 }
 """
 
 
-def touch_scrolls_page(doc: Document, plots: list[figure]) -> None:
-    """On a touch screen, leave ``plots``' drag and zoom tools off: the page scrolls."""
-    doc.js_on_event("document_ready", CustomJS(args={"plots": plots}, code=_TOUCH_SCROLLS))
+def touch_scrolls_page(doc: Document) -> None:
+    """On a touch screen, leave the figures' drag and zoom tools off: the page scrolls."""
+    doc.js_on_event("document_ready", CustomJS(code=_TOUCH_SCROLLS))
 
 
 def header(title: str, about: str) -> Div:
@@ -146,17 +161,30 @@ def plots_column(*objects) -> pn.Column:
 
 
 def page_plots(live: figure, history, increments, *more) -> pn.Column:
-    """The plots' column: the live plot, the History's status line and plot, the increments'
-    histogram with the variance estimate beside (or under) it, then ``more``."""
-    return plots_column(
-        pn.pane.Bokeh(live, sizing_mode="stretch_width"),
-        pn.pane.Bokeh(history.status, sizing_mode="stretch_width"),
-        pn.pane.Bokeh(history.figure, sizing_mode="stretch_width"),
-        side_by_side(
-            pn.pane.Bokeh(increments.figure, sizing_mode="stretch_width",
-                          min_width=MIN_PLOT_WIDTH, styles={"flex": "1 1 400px"}),
-            pn.pane.Bokeh(increments.estimate, width=CONTROLS_WIDTH)),
-        *more)
+    """The plots' column: the live plot, the History (``history_panes``) and the statistics
+    (``statistics_panes``), then ``more``."""
+    return plots_column(pn.pane.Bokeh(live, sizing_mode="stretch_width"),
+                        *history_panes(history), statistics_panes(increments), *more)
+
+
+def history_panes(history) -> list[pn.pane.Bokeh]:
+    """The History's status line and plot."""
+    return [pn.pane.Bokeh(history.status, sizing_mode="stretch_width"),
+            pn.pane.Bokeh(history.figure, sizing_mode="stretch_width")]
+
+
+def statistics_panes(increments) -> pn.FlexBox:
+    """The increments' histogram with the variance estimate beside (or under) it."""
+    return side_by_side(
+        pn.pane.Bokeh(increments.figure, sizing_mode="stretch_width",
+                      min_width=MIN_PLOT_WIDTH, styles={"flex": "1 1 400px"}),
+        pn.pane.Bokeh(increments.estimate, width=CONTROLS_WIDTH))
+
+
+def to_come(text: str, name: str) -> pn.pane.Bokeh:
+    """A line saying what part of the page follows (a ``Div`` named ``name``)."""
+    return pn.pane.Bokeh(Div(text=f"<p><em>{html.escape(text)}</em></p>", name=name,
+                             margin=(5, 10)), sizing_mode="stretch_width")
 
 
 def side_by_side(*objects) -> pn.FlexBox:

@@ -19,8 +19,10 @@ from ..model.record import Record
 from ..model.validation import kept
 from ..model.walk import BrownianMotion
 from ..notebook import ViewReady, release_on_rerun, repair_kernel_comms
+from ..runtime.later import later_for
 from ..runtime.logs import quiet_client_errors
-from ..runtime.session import on_server_loop, server_session_document
+from ..runtime.session import on_server_loop, server_loop, server_session_document
+from .a11y import label_on_unfold
 from .displacement import DisplacementView
 from .download import download_link
 from .editor import EDITOR_WIDGETS, VarianceEntry, model_editor
@@ -30,10 +32,13 @@ from .frame import (
     controls_column,
     header,
     header_html,
+    history_panes,
     page_frame,
-    page_plots,
+    plots_column,
     settings_card,
     slider_marks,
+    statistics_panes,
+    to_come,
     use_page_frame,
 )
 from .history import HistoryView
@@ -49,6 +54,11 @@ TITLE = "Brownian motion"
 
 #: Where the variance slider has labels (the original's marks).
 VARIANCE_MARKS = (0, 0.5, 1, 1.5, 2)
+
+#: What the page says until its controls, then its History and statistics, are built: the
+#: live plot comes first (``runtime.later``).
+CONTROLS_TO_COME = "The controls follow in a moment: the live plot comes first."
+PLOTS_TO_COME = "The History and the statistics follow in a moment."
 
 #: Model parameters that the page URL records.
 URL_PARAMETERS = [*EDITOR_WIDGETS, "paused", "history"]
@@ -93,30 +103,20 @@ class BrownianApp(Viewer):
         self.record = Record(model)
         self.stream = PathStream(model, record=self.record, timestamps=self.timestamps)
         session_doc = server_session_document()
-        self.history = HistoryView(self.record, session_doc)
-        self.increments = IncrementsView(self.record, session_doc)
-        self.displacement = DisplacementView(self.record, session_doc)
+        self._doc = session_doc
         self.export = Export(model, self.record.history, self.record.ensemble)
         self.path_plot = path_figure(self.stream.source)
         set_path_layout(self.path_plot, self.stream.source, model.paths, LINE_PATHS)
-        link, token = download_link(self.export, session_doc)
+        self._download_link, token = download_link(self.export, session_doc)
         #: The session's download token (None outside a server session or without the route).
         self.export_token: str | None = token
-        self.download = pn.pane.HTML(link, margin=(5, 10))
-        for view in (self.history, self.increments, self.displacement):
-            self.stream.add_view(view)
-        #: The parameter editor (``pn.Param`` of the model): the variance slider, then the rest.
-        self.editor = model_editor(model, notebook_view_ready=False, parameters=["variance"],
-                                   width=CONTROL_WIDTH, margin=0)
-        self.settings = model_editor(model, notebook_view_ready=False, width=CONTROL_WIDTH,
-                                     margin=0, parameters=[name for name in EDITOR_WIDGETS
-                                                           if name != "variance"])
-        self.variance_entry = VarianceEntry(model, on_refused=self._say_refused)
-        self.ping = PingPong(margin=(5, 10))
-        self.reset_button = pn.widgets.Button(label="Reset", description="Start a new path")
-        self.pause_button = pn.widgets.Button(label=pause_label(model.paused), color="primary")
-        self.reset_button.on_click(lambda event: model.reset())
-        self.pause_button.on_click(lambda event: model.param.update(paused=not model.paused))
+        # Built with the rest of the page (``_build_*``): at once in a notebook or plain
+        # Python, after the first point in a server session (``runtime.later``).
+        self.history: HistoryView | None = None
+        self.increments: IncrementsView | None = None
+        self.displacement: DisplacementView | None = None
+        self.editor = self.settings = self.variance_entry = self.ping = None
+        self.reset_button = self.pause_button = self.download = None
         self._watchers = [model.param.watch(self._show_pause_state, "paused"),
                           model.param.watch(self._on_run, "run"),
                           model.param.watch(self._on_settings,
@@ -124,41 +124,112 @@ class BrownianApp(Viewer):
         #: Refused values, from the URL or typed: what was refused and what was kept.
         self.url_errors = pn.pane.Alert(alert_type="warning", visible=False,
                                         css_classes=["messages"])
-        for widget in (*self.editor.layout, *self.settings.layout):
-            widget.on_refused = self._say_refused
         self.url_recorder = url_recorder()
         self.connection_notice = connection_notice()
         self._url_sync: UrlSync | None = None
         self.header = header(TITLE, self._about())
-        settings = settings_card(self.settings)
-        controls = controls_column(
-            self.editor, slider_marks(VARIANCE_MARKS), self.variance_entry.widget,
-            pn.Row(self.reset_button, self.pause_button), self.ping, settings, self.download)
-        self._cards = [controls, settings]
+        self._controls = controls_column(to_come(CONTROLS_TO_COME, "controls-to-come"))
+        self._plots_to_come = to_come(PLOTS_TO_COME, "plots-to-come")
+        self._plots = plots_column(pn.pane.Bokeh(self.path_plot, sizing_mode="stretch_width"),
+                                   self._plots_to_come)
         self._layout = page_frame(
             self.header,
             [pn.pane.Bokeh(self.connection_notice), self.url_errors],
-            controls,
-            page_plots(self.path_plot, self.history, self.increments, self.displacement.pane),
+            self._controls,
+            self._plots,
             [pn.pane.Bokeh(self.url_recorder, visible=False)],
         )
         self._on_settings()
+        self._later: list = []
+        parts = [self._build_controls, self._build_history, self._build_statistics]
         if session_doc is None:
+            for build in parts:
+                build()
             # In a notebook the stream waits for the browser to build the plot's view.
             self._layout.append(ViewReady(on_ready=self.stream.notebook_view_ready))
         self._attach_to_session()
         self.stream.start()
+        if session_doc is not None:
+            later = later_for(server_loop(session_doc))
+            later.page_opened()
+            # Queued once the page has loaded: Panel sends a layout change only then.
+            pn.state.onload(lambda: self._later.extend(
+                later.add(session_doc, build, self._first_point_shown) for build in parts))
+
+    def _first_point_shown(self) -> bool:
+        return self.stream.updates > 0
+
+    def _build_controls(self) -> None:
+        """The variance slider with its marks and typed entry, Reset, Pause, the ping readout,
+        the run's settings and the download link."""
+        model = self.model
+        #: The parameter editor (``pn.Param`` of the model): the variance slider.
+        self.editor = model_editor(model, notebook_view_ready=False, parameters=["variance"],
+                                   width=CONTROL_WIDTH, margin=0)
+        self.variance_entry = VarianceEntry(model, on_refused=self._say_refused)
+        self.ping = PingPong(margin=(5, 10))
+        self.reset_button = pn.widgets.Button(label="Reset", description="Start a new path")
+        self.pause_button = pn.widgets.Button(label=pause_label(model.paused), color="primary")
+        self.reset_button.on_click(lambda event: model.reset())
+        self.pause_button.on_click(lambda event: model.param.update(paused=not model.paused))
+        self.download = pn.pane.HTML(self._download_link, margin=(5, 10))
+        # The run's settings (seed, period, batch, window, paths), folded.
+        self.settings = model_editor(model, notebook_view_ready=False, width=CONTROL_WIDTH,
+                                     margin=0, parameters=[name for name in EDITOR_WIDGETS
+                                                           if name != "variance"])
+        for widget in (*self.editor.layout, *self.settings.layout):
+            widget.on_refused = self._say_refused
+        settings = settings_card(self.settings)
+        if self._doc is not None:
+            label_on_unfold(settings)
+        # One layout change: each costs Panel a walk over the whole page.
+        self._controls.objects = [
+            self.editor, slider_marks(VARIANCE_MARKS), self.variance_entry.widget,
+            pn.Row(self.reset_button, self.pause_button), self.ping, settings, self.download]
+
+    def _build_history(self) -> None:
+        self.history = HistoryView(self.record, self._doc)
+        self._on_settings()
+        self._add_plots(*history_panes(self.history))
+        self._follow(self.history)
+
+    def _build_statistics(self) -> None:
+        self.increments = IncrementsView(self.record, self._doc)
+        self.displacement = DisplacementView(self.record, self._doc)
+        # The page is whole: the announcement goes in the same layout change.
+        self._add_plots(statistics_panes(self.increments), self.displacement.pane, last=True)
+        self._follow(self.increments, self.displacement)
+
+    def _follow(self, *views) -> None:
+        """Tell ``views`` of the stream's updates; in a session, once Panel has applied the
+        layout change that adds them (it may do so on a later tick, before a page reports
+        it has loaded): a view's update written before its models would be unknown to the
+        page."""
+        if self._doc is None:
+            for view in views:
+                self.stream.add_view(view)
+        else:
+            self._doc.add_next_tick_callback(
+                lambda: [self.stream.add_view(view) for view in views])
+
+    def _add_plots(self, *panes, last: bool = False) -> None:
+        """Add ``panes`` where the announcement is (in its place if ``last``)."""
+        objects = list(self._plots.objects)
+        at = objects.index(self._plots_to_come)
+        self._plots.objects = objects[:at] + list(panes) + objects[at + last:]
 
     def __panel__(self) -> pn.Column:
         return self._layout
 
     def release(self) -> None:
         """Stop streaming and drop the path; the app stays displayed but frozen. Idempotent."""
+        for part in self._later:
+            later_for(server_loop(self._doc)).cancel(part)
+        self._later = []
         self.stream.release()
-        self.history.release()
-        self.increments.release()
-        self.displacement.release()
-        self.variance_entry.release()
+        for view in (self.history, self.increments, self.displacement, self.variance_entry):
+            if view is not None:
+                view.release()
         self.record.release()
         if self.export_token is not None:
             EXPORTS.remove(self.export_token)
@@ -189,7 +260,8 @@ class BrownianApp(Viewer):
     def _on_settings(self, *events: param.parameterized.Event) -> None:
         # The sentence under the title and the plots' titles say what is drawn.
         self.header.text = header_html(TITLE, self._about())
-        set_titles(self.path_plot, self.history.figure, self.model.window, self.model.paths)
+        set_titles(self.path_plot, self.history and self.history.figure, self.model.window,
+                   self.model.paths)
 
     def _say_refused(self, name: str, message: str) -> None:
         """Show a refused value (typed or sent by the browser) and the value kept."""
@@ -197,7 +269,8 @@ class BrownianApp(Viewer):
         self.url_errors.param.update(object=html.escape(text), visible=True)
 
     def _show_pause_state(self, event: param.parameterized.Event) -> None:
-        self.pause_button.label = pause_label(event.new)
+        if self.pause_button is not None:
+            self.pause_button.label = pause_label(event.new)
 
     def _attach_to_session(self) -> None:
         doc = server_session_document()
@@ -210,8 +283,7 @@ class BrownianApp(Viewer):
         # A client's refused message, a write to a client that left: one log line each.
         on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))
         follow_connection(doc, self.connection_notice)
-        use_page_frame(doc, [self.path_plot, self.history.figure, self.increments.figure],
-                       self._cards)
+        use_page_frame(doc, [self._controls])
         # The browser's WebSocket is subscribed by the time the page reports it has loaded.
         pn.state.onload(lambda: on_server_loop(doc, lambda: (
             disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))

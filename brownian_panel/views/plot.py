@@ -79,10 +79,11 @@ def add_empty_anchor(plot: figure, source: ColumnDataSource) -> GlyphRenderer:
     return anchor
 
 
-def set_titles(live: figure, history: figure, window: int, paths: int) -> None:
-    """The live and History plots' titles: what each shows."""
+def set_titles(live: figure, history: figure | None, window: int, paths: int) -> None:
+    """The live and History plots' titles (``history``: if built yet): what each shows."""
     live.title.text = f"Live: the last {window:,} steps"
-    history.title.text = ("History: every step since the reset" if paths == 1 else
+    if history is not None:
+        history.title.text = ("History: every step since the reset" if paths == 1 else
                           f"History: path 1 of {paths:,} (every step since the reset)")
 
 

@@ -131,11 +131,12 @@ class SharedApp(Viewer):
             self.variance, slider_marks(VARIANCE_MARKS),
             pn.Row(self.reset_button, self.pause_button), self.ping,
             pn.pane.Bokeh(self.viewers), self.download)
+        self._plots = page_plots(self.plot, self.history, self.increments)
         self._layout = page_frame(
             self.header,
             [pn.pane.Bokeh(self.connection_notice), self.feed_status, self.refused],
             self._controls,
-            page_plots(self.plot, self.history, self.increments),
+            self._plots,
             [],
         )
         if self._doc is not None:
@@ -253,7 +254,6 @@ class SharedApp(Viewer):
         # A client's refused message, a write to a client that left: one log line each.
         on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))
         follow_connection(doc, self.connection_notice, new_run=False)
-        use_page_frame(doc, [self.plot, self.history.figure, self.increments.figure],
-                       [self._controls])
+        use_page_frame(doc, [self._controls])
         pn.state.onload(lambda: on_server_loop(doc, lambda: (
             disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))

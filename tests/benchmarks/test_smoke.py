@@ -67,3 +67,22 @@ def test_export_benchmark_runs_and_stays_within_a_chunk_of_memory():
         result = run_benchmark("export", points=300_000, paths=paths)
         assert result["points"] >= 300_000 and result["chunks"] > 2
         assert result["peak_traced_mb"] < 10  # about one chunk, never a copy of the history
+
+
+def test_arrivals_smoke_run_reports_every_variant(tmp_path):
+    completed = subprocess.run(
+        [PYTHON, "-m", "benchmarks", "arrivals", "--smoke", "--out", str(tmp_path)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads((tmp_path / "arrivals.json").read_text())
+    assert (tmp_path / "arrivals.md").read_text().startswith("Machine: ")
+    assert set(result["variants"]) == {"brownian_panel", "panel_docs_idiom", "plain_bokeh"}
+    for name, variant in result["variants"].items():
+        page = variant["page_open"]
+        assert 0 < page["cpu_ms_to_first_point"] <= page["cpu_ms_whole_page"], name
+        assert 0 < page["wall_ms_to_first_point"] < 60_000, name
+        crowd = variant["arrivals"]
+        assert crowd["errors"] == 0 and crowd["within_5_s"] <= crowd["sessions"] == 3, name
+        assert 0 < crowd["first_point_s_p50"] <= crowd["first_point_s_max"] < 60, name
+        assert 0 < crowd["delivered_over_due"] <= 1.5, name
+        assert 0 < variant["chromium"]["first_point_drawn_ms_median"] < 60_000, name

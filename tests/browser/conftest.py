@@ -47,8 +47,9 @@ def open_page(browser):
     """Opens pages in fresh browser contexts; records requests that leave the machine."""
     contexts = []
 
-    def open_(url: str, width: int = 1280, console: list | None = None):
-        """``console``: a list that gets every console message (type, text) of the page."""
+    def open_(url: str, width: int = 1280, console: list | None = None, whole: bool = True):
+        """``console``: a list that gets every console message (type, text) of the page;
+        ``whole``: wait until the parts built after the first point are there too."""
         context = browser.new_context(viewport={"width": width, "height": 900})
         contexts.append(context)
         # Nothing may leave the machine: such requests are recorded, and refused at once.
@@ -61,6 +62,8 @@ def open_page(browser):
         page.goto(url)
         page.wait_for_function("() => window.Bokeh !== undefined && Bokeh.documents.length > 0"
                                " && Bokeh.documents[0].get_model_by_name('path') !== null")
+        if whole:
+            page.wait_for_function(PAGE_WHOLE)
         return page
 
     yield open_
@@ -69,6 +72,15 @@ def open_page(browser):
 
 
 _NOT_LOOPBACK = re.compile(r"^(?!https?://(127\.0\.0\.1|localhost|\[::1\])[:/])[a-z]+://")
+
+
+#: The page's parts built after its first point are there (runtime.later): History,
+#: histogram and slider. (BokehJS keeps a model dropped from the layout findable by name.)
+PAGE_WHOLE = """() => {
+    const doc = Bokeh.documents[0];
+    return ['history-plot', 'increments-plot'].every((name) => doc.get_model_by_name(name))
+        && [...doc.all_models].some((model) => model.type === 'Slider');
+}"""
 
 
 def _record_external(page, url: str) -> None:

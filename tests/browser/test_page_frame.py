@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from ..conftest import PYTHON, REPO_ROOT
 from ..helpers import run_in_session, wait_until
-from .conftest import browser_points
+from .conftest import PAGE_WHOLE, browser_points
 
 pytestmark = pytest.mark.browser
 
@@ -110,10 +110,12 @@ def test_a_finger_on_a_plot_scrolls_the_page(served_app, browser):
         page.wait_for_function("() => window.Bokeh !== undefined && Bokeh.documents.length > 0"
                                " && Bokeh.documents[0].get_model_by_name('live-plot')")
         assert page.evaluate("window.innerWidth") == PHONE  # the viewport meta is honoured
-        wait_until(lambda: page.evaluate("""() => {
-            const plot = Bokeh.documents[0].get_model_by_name('live-plot');
+        # The History and histogram come after the first point: theirs too.
+        page.wait_for_function(PAGE_WHOLE)
+        wait_until(lambda: page.evaluate("""() => PLOTS.every((name) => {
+            const plot = Bokeh.documents[0].get_model_by_name(name);
             return plot.toolbar.tools.every((tool) => !tool.active || tool.type === 'HoverTool');
-        }"""), timeout=10)
+        })""".replace("PLOTS", str(PLOTS))), timeout=10)
         live = boxes(page, ["live-plot"])["live-plot"]
         x, y = PHONE / 2, live["top"] + 150
         assert y < 800 - 50, live  # the plot is on screen

@@ -1,0 +1,98 @@
+"""The queue of page parts built after the first point: order, readiness, pacing, opening
+pages first, cancel, failures and documents that never run a part."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import pytest
+from tornado.ioloop import IOLoop
+
+from brownian_panel.runtime import later as later_module
+from brownian_panel.runtime.later import LaterQueue
+
+
+class Doc:
+    """Runs a next-tick callback on the loop soon, as a session does (or never, when ended)."""
+
+    def __init__(self, runs: bool = True):
+        self.runs = runs
+
+    def add_next_tick_callback(self, callback) -> None:
+        if self.runs:
+            IOLoop.current().add_callback(callback)
+
+
+def _run(scenario):
+    return asyncio.run(scenario())
+
+
+def test_parts_wait_for_their_page_and_run_in_order_paced():
+    async def scenario():
+        queue = LaterQueue(IOLoop.current())
+        shown = {"a": False}
+        done: list[tuple[str, float]] = []
+
+        def build(name, seconds=0.0):
+            def run():
+                time.sleep(seconds)
+                done.append((name, time.monotonic()))
+            return run
+
+        queue.add(Doc(), build("a1", 0.05), lambda: shown["a"])
+        queue.add(Doc(), build("b1"), lambda: True)
+        queue.add(Doc(), build("b2"), lambda: True)
+        await asyncio.sleep(0.15)
+        early = [name for name, _ in done]
+        shown["a"] = True
+        await asyncio.sleep(0.4)
+        return early, done, queue
+
+    early, done, queue = _run(scenario)
+    assert early == ["b1", "b2"]  # a1 waits for its first point; the others go on
+    assert [name for name, _ in done] == ["b1", "b2", "a1"]
+    assert queue.built == 3 and len(queue) == 0
+
+
+def test_a_part_waits_after_a_long_one_and_while_pages_open():
+    async def scenario():
+        queue = LaterQueue(IOLoop.current())
+        times: list[float] = []
+
+        def slow():
+            time.sleep(0.1)
+            times.append(time.monotonic())
+
+        start = time.monotonic()
+        queue.page_opened()
+        queue.add(Doc(), slow, lambda: True)
+        queue.add(Doc(), lambda: times.append(time.monotonic()), lambda: True)
+        await asyncio.sleep(0.6)
+        return start, times
+
+    start, times = _run(scenario)
+    assert times[0] - start >= later_module.QUIET_S + 0.1  # after the quiet time, then 0.1 s
+    assert times[1] - times[0] >= 0.1  # the loop had as long again to itself
+
+
+@pytest.mark.logs_traceback  # a part whose build fails is logged with its traceback
+def test_cancelled_failed_and_never_run_parts_do_not_hold_the_queue(monkeypatch, caplog):
+    monkeypatch.setattr(later_module, "GIVE_UP_S", 0.2)
+
+    async def scenario():
+        queue = LaterQueue(IOLoop.current())
+        done: list[str] = []
+        cancelled = queue.add(Doc(), lambda: done.append("cancelled"), lambda: True)
+        queue.cancel(cancelled)
+        queue.add(Doc(runs=False), lambda: done.append("ended session"), lambda: True)
+        queue.add(Doc(), lambda: 1 / 0, lambda: True)
+        queue.add(Doc(), lambda: done.append("last"), lambda: True)
+        await asyncio.sleep(0.6)
+        return done, queue
+
+    with caplog.at_level(logging.ERROR, logger="brownian_panel.runtime.later"):
+        done, queue = _run(scenario)
+    assert done == ["last"] and len(queue) == 0
+    assert "building a part of a page failed" in caplog.text
