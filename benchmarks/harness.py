@@ -250,13 +250,14 @@ def sessions(url: str, count: int, arguments: dict[str, str]) -> Iterator[list[L
 
 
 def measure_streaming(server: Server, count: int, period_ms: int, seconds: float,
-                      batch: int = 1) -> dict:
-    """Server CPU per session-update and bytes per update with ``count`` sessions."""
+                      batch: int = 1, warmup_s: float | None = None) -> dict:
+    """Server CPU per session-update and bytes per update with ``count`` sessions, measured
+    ``warmup_s`` after they opened (default: once every session has ticked)."""
     arguments = {"period": str(period_ms)}
     if server.variant.name == "brownian_panel":
         arguments["batch"] = str(batch)
     with sessions(server.url, count, arguments) as clients:
-        time.sleep(max(1.0, 3 * period_ms / 1000))  # every session has ticked
+        time.sleep(warmup_s if warmup_s is not None else max(1.0, 3 * period_ms / 1000))
         x0 = [c.last_x for c in clients]
         bytes0 = [c.received_bytes for c in clients]
         cpu, wall = cpu_during(server.process.pid, seconds)

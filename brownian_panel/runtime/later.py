@@ -4,7 +4,9 @@ A page opens with its title and live plot only; its other parts (controls, Histo
 statistics, settings) are queued here. The queue builds one part at a time, under the part's
 document lock, once its page has shown a first point, no page has been opened for a moment
 (opening pages comes first), and the loop has had as long again to itself as the last part
-took (ticks and opening pages get at least half of the loop). Design notes: docs/performance.md.
+took (ticks and opening pages get at least half of the loop).
+
+Design notes: docs/architecture.md, "runtime/later.py".
 """
 
 from __future__ import annotations
@@ -139,11 +141,17 @@ class LaterQueue:
                 self.built += 1
         except Exception:
             log.exception("building a part of a page failed; the page goes on without it")
-        finally:
-            took = time.monotonic() - started
-            self._next_at = time.monotonic() + max(took, MIN_GAP_S)
-            self._building = None
-            self._schedule()
+        # Panel may apply the part's layout change in a callback of its own, queued meanwhile:
+        # the part is done once the document's callbacks queued so far have run.
+        part.doc.add_next_tick_callback(lambda: self._built(part, started))
+
+    def _built(self, part: Part, started: float) -> None:
+        if self._building is not part:
+            return
+        took = time.monotonic() - started
+        self._next_at = time.monotonic() + max(took, MIN_GAP_S)
+        self._building = None
+        self._schedule()
 
 
 def later_for(loop: IOLoop) -> LaterQueue:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from functools import partial
 
 import panel as pn
 import param
@@ -64,6 +65,31 @@ PLOTS_TO_COME = "The History and the statistics follow in a moment."
 URL_PARAMETERS = [*EDITOR_WIDGETS, "paused", "history"]
 
 
+#: The parts of a page built after its first point in a server session, in this order: each
+#: ``BrownianApp._build_<part>`` makes the attributes that ``_Built`` lists for it.
+PARTS = ("controls", "history", "statistics")
+
+
+class _Built:
+    """An attribute made by a part built later (``PARTS``): asked for before, the part is
+    built now (e.g. a served notebook's next cell reads ``app.increments``)."""
+
+    def __init__(self, part: str):
+        self.part = part
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, app, owner=None):
+        if app is None:
+            return self
+        app._build(self.part)
+        return app._made[self.name]
+
+    def __set__(self, app, value) -> None:
+        app._made[self.name] = value
+
+
 def pause_label(paused: bool) -> str:
     """The Pause button's label: what a click does."""
     return "Resume" if paused else "Pause"
@@ -94,6 +120,17 @@ class BrownianApp(Viewer):
         page whose browser vanished without closing is disconnected within twice this plus 5 s,
         then Bokeh discards its session after the unused-session lifetime. 0 never pings.""")
 
+    editor = _Built("controls")
+    settings = _Built("controls")
+    variance_entry = _Built("controls")
+    ping = _Built("controls")
+    reset_button = _Built("controls")
+    pause_button = _Built("controls")
+    download = _Built("controls")
+    history = _Built("history")
+    increments = _Built("statistics")
+    displacement = _Built("statistics")
+
     def __init__(self, **params):
         if params.get("model") is None:
             params["model"] = BrownianMotion()
@@ -110,13 +147,12 @@ class BrownianApp(Viewer):
         self._download_link, token = download_link(self.export, session_doc)
         #: The session's download token (None outside a server session or without the route).
         self.export_token: str | None = token
-        # Built with the rest of the page (``_build_*``): at once in a notebook or plain
-        # Python, after the first point in a server session (``runtime.later``).
-        self.history: HistoryView | None = None
-        self.increments: IncrementsView | None = None
-        self.displacement: DisplacementView | None = None
-        self.editor = self.settings = self.variance_entry = self.ping = None
-        self.reset_button = self.pause_button = self.download = None
+        # The parts built later (``PARTS``): at once in a notebook or plain Python, after the
+        # first point in a server session (``runtime.later``), or when first asked for.
+        self._built: set[str] = set()
+        self._made: dict[str, object] = {}  # what they made, by attribute name (``_Built``)
+        self._history_panes: list = []
+        self._statistics_panes: list = []
         self._watchers = [model.param.watch(self._show_pause_state, "paused"),
                           model.param.watch(self._on_run, "run"),
                           model.param.watch(self._on_settings,
@@ -129,9 +165,9 @@ class BrownianApp(Viewer):
         self._url_sync: UrlSync | None = None
         self.header = header(TITLE, self._about())
         self._controls = controls_column(to_come(CONTROLS_TO_COME, "controls-to-come"))
+        self._live_pane = pn.pane.Bokeh(self.path_plot, sizing_mode="stretch_width")
         self._plots_to_come = to_come(PLOTS_TO_COME, "plots-to-come")
-        self._plots = plots_column(pn.pane.Bokeh(self.path_plot, sizing_mode="stretch_width"),
-                                   self._plots_to_come)
+        self._plots = plots_column(self._live_pane, self._plots_to_come)
         self._layout = page_frame(
             self.header,
             [pn.pane.Bokeh(self.connection_notice), self.url_errors],
@@ -141,10 +177,9 @@ class BrownianApp(Viewer):
         )
         self._on_settings()
         self._later: list = []
-        parts = [self._build_controls, self._build_history, self._build_statistics]
         if session_doc is None:
-            for build in parts:
-                build()
+            for part in PARTS:
+                self._build(part)
             # In a notebook the stream waits for the browser to build the plot's view.
             self._layout.append(ViewReady(on_ready=self.stream.notebook_view_ready))
         self._attach_to_session()
@@ -154,10 +189,17 @@ class BrownianApp(Viewer):
             later.page_opened()
             # Queued once the page has loaded: Panel sends a layout change only then.
             pn.state.onload(lambda: self._later.extend(
-                later.add(session_doc, build, self._first_point_shown) for build in parts))
+                later.add(session_doc, partial(self._build, part), self._first_point_shown)
+                for part in PARTS))
 
     def _first_point_shown(self) -> bool:
         return self.stream.updates > 0
+
+    def _build(self, part: str) -> None:
+        """Build ``part`` (one of ``PARTS``) unless it is built."""
+        if part not in self._built:
+            self._built.add(part)
+            getattr(self, f"_build_{part}")()
 
     def _build_controls(self) -> None:
         """The variance slider with its marks and typed entry, Reset, Pause, the ping readout,
@@ -190,15 +232,23 @@ class BrownianApp(Viewer):
     def _build_history(self) -> None:
         self.history = HistoryView(self.record, self._doc)
         self._on_settings()
-        self._add_plots(*history_panes(self.history))
+        self._history_panes = history_panes(self.history)
+        self._lay_out_plots()
         self._follow(self.history)
 
     def _build_statistics(self) -> None:
         self.increments = IncrementsView(self.record, self._doc)
         self.displacement = DisplacementView(self.record, self._doc)
-        # The page is whole: the announcement goes in the same layout change.
-        self._add_plots(statistics_panes(self.increments), self.displacement.pane, last=True)
+        self._statistics_panes = [statistics_panes(self.increments), self.displacement.pane]
+        self._lay_out_plots()
         self._follow(self.increments, self.displacement)
+
+    def _lay_out_plots(self) -> None:
+        """The live plot, then the History and statistics built so far, then the announcement
+        while any is to come: one layout change (each costs Panel a walk over the page)."""
+        whole = {"history", "statistics"} <= self._built
+        self._plots.objects = [self._live_pane, *self._history_panes, *self._statistics_panes,
+                               *([] if whole else [self._plots_to_come])]
 
     def _follow(self, *views) -> None:
         """Tell ``views`` of the stream's updates; in a session, once Panel has applied the
@@ -212,12 +262,6 @@ class BrownianApp(Viewer):
             self._doc.add_next_tick_callback(
                 lambda: [self.stream.add_view(view) for view in views])
 
-    def _add_plots(self, *panes, last: bool = False) -> None:
-        """Add ``panes`` where the announcement is (in its place if ``last``)."""
-        objects = list(self._plots.objects)
-        at = objects.index(self._plots_to_come)
-        self._plots.objects = objects[:at] + list(panes) + objects[at + last:]
-
     def __panel__(self) -> pn.Column:
         return self._layout
 
@@ -227,9 +271,9 @@ class BrownianApp(Viewer):
             later_for(server_loop(self._doc)).cancel(part)
         self._later = []
         self.stream.release()
-        for view in (self.history, self.increments, self.displacement, self.variance_entry):
-            if view is not None:
-                view.release()
+        for name in ("history", "increments", "displacement", "variance_entry"):
+            if name in self._made:
+                self._made[name].release()
         self.record.release()
         if self.export_token is not None:
             EXPORTS.remove(self.export_token)
@@ -260,8 +304,8 @@ class BrownianApp(Viewer):
     def _on_settings(self, *events: param.parameterized.Event) -> None:
         # The sentence under the title and the plots' titles say what is drawn.
         self.header.text = header_html(TITLE, self._about())
-        set_titles(self.path_plot, self.history and self.history.figure, self.model.window,
-                   self.model.paths)
+        history = self._made["history"].figure if "history" in self._made else None
+        set_titles(self.path_plot, history, self.model.window, self.model.paths)
 
     def _say_refused(self, name: str, message: str) -> None:
         """Show a refused value (typed or sent by the browser) and the value kept."""
@@ -269,8 +313,8 @@ class BrownianApp(Viewer):
         self.url_errors.param.update(object=html.escape(text), visible=True)
 
     def _show_pause_state(self, event: param.parameterized.Event) -> None:
-        if self.pause_button is not None:
-            self.pause_button.label = pause_label(event.new)
+        if "pause_button" in self._made:
+            self._made["pause_button"].label = pause_label(event.new)
 
     def _attach_to_session(self) -> None:
         doc = server_session_document()

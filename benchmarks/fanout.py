@@ -1,0 +1,205 @@
+"""`python -m benchmarks.fanout`: the shared feed's fan-out on one process beside the bare-write
+floor, with raw Bokeh-protocol viewers.
+
+    python -m benchmarks.fanout [--viewers 100,1000] [--seconds 10] [--processes 4]
+
+For each viewer count, side by side:
+
+1. **Ours**: Redis, a producer (one point every 100 ms) and one panel process following the feed
+   (`brownian-panel --shared --redis-url`); ``--viewers`` raw viewers (`benchmarks.rawclient`,
+   many per asyncio process, no Document) connect first, then record for ``--seconds``. The
+   panel process's CPU per viewer-update over that window, the share of the updates due that
+   arrived, and the latency from the producer's clock in each Redis entry to the viewer's read
+   of the message's first frame (one machine, one clock).
+2. **Floor**: a bare Tornado WebSocket server (`serve-bare`) writing every 100 ms one message of
+   the same size (``--bytes``, default the size of one shared update) to every connected client,
+   read by as many bare clients: its CPU per viewer-update.
+
+Prints one JSON document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import time
+
+from support import processes as components
+
+from .harness import cpu_seconds
+from .machine import machine, stack
+
+PERIOD_MS = 100
+
+#: Bytes of one shared update (three text frames' payloads, one point): measured on the wire.
+UPDATE_BYTES = 230
+
+
+def _percentiles(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 1)
+
+    return {"n": len(ordered), "p50": at(0.5), "p99": at(0.99), "max": round(ordered[-1], 1)}
+
+
+def _split(viewers: int, processes: int) -> list[int]:
+    return [viewers // processes + (i < viewers % processes) for i in range(processes)]
+
+
+def _clients(module_args: list[list[str]]) -> list[subprocess.Popen]:
+    return [subprocess.Popen([sys.executable, "-m", *args], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, cwd=components.REPO_ROOT)
+            for args in module_args]
+
+
+def _cpu_over(pid: int, start: float, seconds: float) -> float:
+    time.sleep(max(0.0, start - time.time()))
+    before = cpu_seconds(pid)
+    time.sleep(seconds)
+    return cpu_seconds(pid) - before
+
+
+def ours(viewers: int, seconds: float, processes: int) -> dict:
+    """One panel process following the Redis feed, ``viewers`` raw viewers."""
+    from .shared import _produced
+
+    redis = components.RedisServer()
+    redis.start()
+    started = [components.start_producer(redis.url, period=PERIOD_MS, batch=1)]
+    try:
+        port = components.free_port()
+        started.append(subprocess.Popen(components.backend_command(port, redis.url),
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        cwd=components.REPO_ROOT))
+        components.wait_for_port(started[-1], port, timeout=60)
+        ws_url = f"ws://127.0.0.1:{port}/brownian/ws"
+        # Every viewer connected (a session costs the backend ~0.1 s to make) before recording.
+        start = time.time() + 3.0 + 0.15 * viewers
+        workers = _clients([["benchmarks.rawclient", ws_url, str(count), str(start),
+                             str(seconds)] for count in _split(viewers, processes)])
+        cpu = _cpu_over(started[-1].pid, start, seconds)
+        arrivals = []
+        for worker in workers:
+            arrivals += json.loads(worker.communicate(timeout=600)[0].strip().splitlines()[-1])[
+                "arrival_steps"]
+        produced = _produced(redis.url)
+        due = viewers * seconds * 1000 / PERIOD_MS
+        return {"viewers": viewers, "seconds": seconds,
+                "cpu_ms_per_viewer_update": round(1000 * cpu / due, 4),
+                "server_cpu_percent": round(100 * cpu / seconds, 1),
+                "delivered_over_due": round(len(arrivals) / due, 4),
+                "latency_ms": _percentiles([1000 * (read - produced[int(step)])
+                                            for step, read in arrivals
+                                            if int(step) in produced])}
+    finally:
+        for process in reversed(started):
+            components.stop(process)
+        redis.stop()
+
+
+def floor(viewers: int, seconds: float, processes: int, size: int) -> dict:
+    """The bare Tornado server writing ``size`` bytes every period to ``viewers`` clients."""
+    port = components.free_port()
+    server = subprocess.Popen([sys.executable, "-m", "benchmarks.fanout", "serve-bare",
+                               str(port), str(size)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, cwd=components.REPO_ROOT)
+    try:
+        components.wait_for_port(server, port, timeout=60)
+        start = time.time() + 3.0 + 0.005 * viewers
+        workers = _clients([["benchmarks.fanout", "bare-clients", f"ws://127.0.0.1:{port}/",
+                             str(count), str(start), str(seconds)]
+                            for count in _split(viewers, processes)])
+        cpu = _cpu_over(server.pid, start, seconds)
+        delivered = sum(int(worker.communicate(timeout=600)[0].strip().splitlines()[-1])
+                        for worker in workers)
+        due = viewers * seconds * 1000 / PERIOD_MS
+        return {"viewers": viewers, "bytes": size,
+                "cpu_ms_per_viewer_update": round(1000 * cpu / due, 4),
+                "delivered_over_due": round(delivered / due, 4)}
+    finally:
+        components.stop(server)
+
+
+def serve_bare(port: int, size: int) -> None:
+    """A Tornado WebSocket server writing ``size`` bytes every period to every client."""
+    from tornado.ioloop import IOLoop, PeriodicCallback
+    from tornado.web import Application
+    from tornado.websocket import WebSocketHandler
+
+    clients: set = set()
+    message = "x" * size
+
+    class Handler(WebSocketHandler):
+        def open(self):
+            self.set_nodelay(True)
+            clients.add(self)
+
+        def on_close(self):
+            clients.discard(self)
+
+    def send():
+        for client in list(clients):
+            client.write_message(message)
+
+    Application([(r"/", Handler)]).listen(port, address="127.0.0.1")
+    PeriodicCallback(send, PERIOD_MS).start()
+    IOLoop.current().start()
+
+
+async def _bare_clients(url: str, count: int, start: float, seconds: float) -> int:
+    from tornado.websocket import websocket_connect
+
+    received = [0]
+
+    async def one():
+        connection = await websocket_connect(url)
+        while (await connection.read_message()) is not None:
+            if start <= time.time() < start + seconds:
+                received[0] += 1
+            elif time.time() >= start + seconds:
+                break
+        connection.close()
+
+    tasks = [asyncio.ensure_future(one()) for _ in range(count)]
+    await asyncio.sleep(max(0.0, start + seconds - time.time()) + 0.5)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return received[0]
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["serve-bare"]:
+        serve_bare(int(sys.argv[2]), int(sys.argv[3]))
+        return
+    if sys.argv[1:2] == ["bare-clients"]:
+        url, count, start, seconds = sys.argv[2:6]
+        print(asyncio.run(_bare_clients(url, int(count), float(start), float(seconds))))
+        return
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.fanout",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--viewers", default="100,1000")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--processes", type=int, default=4, help="viewer processes")
+    parser.add_argument("--bytes", type=int, default=UPDATE_BYTES)
+    options = parser.parse_args()
+    result = {"machine": machine() | stack(), "period_ms": PERIOD_MS, "runs": []}
+    for count in [int(v) for v in options.viewers.split(",")]:
+        result["runs"].append({
+            "ours": ours(count, options.seconds, options.processes),
+            "floor": floor(count, options.seconds, options.processes, options.bytes)})
+        run = result["runs"][-1]
+        run["ours_over_floor"] = round(run["ours"]["cpu_ms_per_viewer_update"]
+                                       / run["floor"]["cpu_ms_per_viewer_update"], 2)
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
