@@ -122,9 +122,17 @@ class LiveClient:
             raise self._connect_error
         self.source = path_source(self.session.document)
         if whole:
-            # As BokehJS does: the page has loaded; its later parts follow (runtime.later).
-            self.send_event(DocumentReady())
-            wait_until(lambda: page_whole(self.session.document), timeout=20)
+            self.load()
+            self.wait_whole()
+
+    def load(self) -> None:
+        """Report ``document_ready`` as BokehJS does: the page's later parts follow
+        (``runtime.later``)."""
+        self.send_event(DocumentReady())
+
+    def wait_whole(self, timeout: float = 20.0) -> None:
+        """Wait until the page's parts built after its first point are there."""
+        wait_until(lambda: page_whole(self.session.document), timeout=timeout)
 
     @property
     def points(self) -> int:

@@ -27,8 +27,13 @@ def _timers(base: str) -> dict[str, int]:
 
 
 def _wave(url: str, size: int, base: str) -> None:
-    clients = [LiveClient(url, {"period": "50"}) for _ in range(size)]
+    # Opened one after the other, then loaded together: their later parts built meanwhile.
+    clients = [LiveClient(url, {"period": "50"}, whole=False) for _ in range(size)]
     try:
+        for client in clients:
+            client.load()
+        for client in clients:
+            client.wait_whole(timeout=60)
         wait_until(lambda: all(client.points >= 2 for client in clients), timeout=30)
         # One shared timer ticks this wave (and what is left of the last one).
         timers = _timers(base)
