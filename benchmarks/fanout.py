@@ -80,8 +80,8 @@ def ours(viewers: int, seconds: float, processes: int) -> dict:
                                         cwd=components.REPO_ROOT))
         components.wait_for_port(started[-1], port, timeout=60)
         ws_url = f"ws://127.0.0.1:{port}/brownian/ws"
-        # Every viewer connected (a session costs the backend ~0.1 s to make) before recording.
-        start = time.time() + 3.0 + 0.15 * viewers
+        # Every viewer connected (a session costs the backend 0.1-0.2 s to make) before recording.
+        start = time.time() + 3.0 + 0.2 * viewers
         workers = _clients([["benchmarks.rawclient", ws_url, str(count), str(start),
                              str(seconds)] for count in _split(viewers, processes)])
         cpu = _cpu_over(started[-1].pid, start, seconds)

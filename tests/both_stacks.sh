@@ -33,7 +33,7 @@ failed=()
 run_stack() {  # $1: name, $2: python, rest: pytest arguments
     local name=$1 python=$2
     shift 2
-    echo "=== stack $name: $("$python" -m brownian_panel --versions | head -1)"
+    echo "=== stack $name: $("$python" -m brownian_panel --versions | sed -n 1p)"
     "$python" -m brownian_panel --versions | tail -n +3
     if ! "$python" -m pytest "$@"; then
         failed+=("$name")

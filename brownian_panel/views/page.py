@@ -61,6 +61,9 @@ VARIANCE_MARKS = (0, 0.5, 1, 1.5, 2)
 CONTROLS_TO_COME = "The controls follow in a moment: the live plot comes first."
 PLOTS_TO_COME = "The History and the statistics follow in a moment."
 
+#: Seconds between two checks whether a later part's models have been sent to the page.
+FOLLOW_RETRY_S = 0.02
+
 #: Model parameters that the page URL records.
 URL_PARAMETERS = [*EDITOR_WIDGETS, "paused", "history"]
 
@@ -177,6 +180,7 @@ class BrownianApp(Viewer):
         )
         self._on_settings()
         self._later: list = []
+        self._released = False
         if session_doc is None:
             for part in PARTS:
                 self._build(part)
@@ -231,17 +235,17 @@ class BrownianApp(Viewer):
 
     def _build_history(self) -> None:
         self.history = HistoryView(self.record, self._doc)
-        self._on_settings()
+        self._show_settings()
         self._history_panes = history_panes(self.history)
         self._lay_out_plots()
-        self._follow(self.history)
+        self._follow([self.history], self.history.source)
 
     def _build_statistics(self) -> None:
         self.increments = IncrementsView(self.record, self._doc)
         self.displacement = DisplacementView(self.record, self._doc)
         self._statistics_panes = [statistics_panes(self.increments), self.displacement.pane]
         self._lay_out_plots()
-        self._follow(self.increments, self.displacement)
+        self._follow([self.increments, self.displacement], self.increments.histogram)
 
     def _lay_out_plots(self) -> None:
         """The live plot, then the History and statistics built so far, then the announcement
@@ -250,23 +254,29 @@ class BrownianApp(Viewer):
         self._plots.objects = [self._live_pane, *self._history_panes, *self._statistics_panes,
                                *([] if whole else [self._plots_to_come])]
 
-    def _follow(self, *views) -> None:
-        """Tell ``views`` of the stream's updates; in a session, once Panel has applied the
-        layout change that adds them (it may do so on a later tick, before a page reports
-        it has loaded): a view's update written before its models would be unknown to the
-        page."""
+    def _follow(self, views: list, model) -> None:
+        """Tell ``views`` of the stream's updates; in a session, once the page has been sent
+        ``model`` (Panel applies a layout change on a later tick, and sends it to a page only
+        once loaded): an update written directly before it would name models the page does
+        not know."""
         if self._doc is None:
             for view in views:
                 self.stream.add_view(view)
-        else:
-            self._doc.add_next_tick_callback(
-                lambda: [self.stream.add_view(view) for view in views])
+        elif not self._released:
+            if model in self._doc.models.synced_references:
+                for view in views:
+                    self.stream.add_view(view)
+            else:
+                server_loop(self._doc).call_later(
+                    FOLLOW_RETRY_S, self._doc.add_next_tick_callback,
+                    partial(self._follow, views, model))
 
     def __panel__(self) -> pn.Column:
         return self._layout
 
     def release(self) -> None:
         """Stop streaming and drop the path; the app stays displayed but frozen. Idempotent."""
+        self._released = True
         for part in self._later:
             later_for(server_loop(self._doc)).cancel(part)
         self._later = []
@@ -302,6 +312,14 @@ class BrownianApp(Viewer):
         return about_walk(model.variance, model.period, model.batch, model.window)
 
     def _on_settings(self, *events: param.parameterized.Event) -> None:
+        """A setting changed: in a session, shown on the document's next tick (Panel may run a
+        widget's watchers without the document lock, where a Bokeh model must not change)."""
+        if self._doc is None or not events:
+            self._show_settings()
+        else:
+            self._doc.add_next_tick_callback(self._show_settings)
+
+    def _show_settings(self) -> None:
         # The sentence under the title and the plots' titles say what is drawn.
         self.header.text = header_html(TITLE, self._about())
         history = self._made["history"].figure if "history" in self._made else None
