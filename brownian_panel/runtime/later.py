@@ -1,7 +1,7 @@
 """The parts of pages built after their first point: one queue per server loop, paced.
 
-A page opens with its title and live plot only; its other parts (controls, History,
-statistics, settings) are queued here. The queue builds one part at a time, under the part's
+A page opens with its title and live plot only; its other parts (controls with the run
+settings, History, statistics) are queued here. The queue builds one part at a time, under its
 document lock, once its page has shown a first point, no page has been opened for a moment
 (opening pages comes first), and the loop has had as long again to itself as the last part
 took (ticks and opening pages get at least half of the loop).
