@@ -22,13 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 from pathlib import Path
-
-import bokeh
-import panel
 
 from .harness import (
     TIMESTAMPED,
@@ -43,15 +38,7 @@ from .harness import (
     median,
     running,
 )
-
-
-def machine() -> dict:
-    return {
-        "cores": os.cpu_count(),
-        "ram_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "python": platform.python_version(), "panel": panel.__version__,
-        "bokeh": bokeh.__version__,
-    }
+from .machine import machine, stack
 
 
 def run(options: argparse.Namespace) -> dict:
@@ -96,7 +83,7 @@ def run(options: argparse.Namespace) -> dict:
         fps = measure_browser_fps(server, window=options.fps_window,
                                   points_per_s=options.fps_points_per_s,
                                   seconds=options.fps_seconds)
-    return {"machine": machine(), "options": vars(options) | {"out": str(options.out)},
+    return {"machine": machine() | stack(), "options": vars(options) | {"out": str(options.out)},
             "streaming": streaming, "cpu_ratios": ratios, "bytes_per_update": wire,
             "capacity": capacity, "ping": ping, "latency": latency, "browser_fps": fps,
             "idle_memory": memory, "churn": churn}

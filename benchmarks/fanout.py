@@ -31,22 +31,12 @@ from support import processes as components
 
 from .harness import cpu_seconds
 from .machine import machine, stack
+from .shared import _percentiles, _produced
 
 PERIOD_MS = 100
 
 #: Bytes of one shared update (three text frames' payloads, one point): measured on the wire.
 UPDATE_BYTES = 230
-
-
-def _percentiles(values: list[float]) -> dict:
-    if not values:
-        return {"n": 0}
-    ordered = sorted(values)
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 1)
-
-    return {"n": len(ordered), "p50": at(0.5), "p99": at(0.99), "max": round(ordered[-1], 1)}
 
 
 def _split(viewers: int, processes: int) -> list[int]:
@@ -68,8 +58,6 @@ def _cpu_over(pid: int, start: float, seconds: float) -> float:
 
 def ours(viewers: int, seconds: float, processes: int) -> dict:
     """One panel process following the Redis feed, ``viewers`` raw viewers."""
-    from .shared import _produced
-
     redis = components.RedisServer()
     redis.start()
     started = [components.start_producer(redis.url, period=PERIOD_MS, batch=1)]
