@@ -29,10 +29,12 @@ from .bokeh_model import (
 from .bokeh_repull import REPULL_INLINE, make_repull_keep_buffers, reconnected_page
 from .bokeh_server import (
     LOCK_STATE,
+    PENDING_WRITES,
     SESSION_CONNECTIONS,
     server_session,
     session_locked,
     session_websockets,
+    takes_changes,
     write_locked,
 )
 from .bokeh_ws_close import CLOSE_AFTER_DESTROY, close_quietly_after_session_destroyed
@@ -64,7 +66,7 @@ FEATURES: tuple[Feature, ...] = (
     SESSION_CONNECTIONS, LOCK_STATE, PANEL_WRITE_QUEUE, QUIET_CHANGES, PROTOCOL_STATE,
     WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, REPULL_INLINE,
     CLOSE_AFTER_DESTROY, DEBOUNCE,
-    PARAM_LINK, VIEWS, COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH,
+    PARAM_LINK, VIEWS, COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH, PENDING_WRITES,
 )
 
 #: What writing a session's updates straight to its sockets needs (``brownian_panel.driver.wire``).
@@ -114,6 +116,7 @@ __all__ = [
     "panel_holds_writes", "pong_received", "refuse_client_writes",
     "release_holds_after_browser_changes", "replace_columns_quietly",
     "report", "server_session", "session_locked", "session_websockets", "set_column_quietly",
-    "model_with_id", "set_quietly", "source_with_id", "stack", "unread_bytes", "view_comm",
+    "model_with_id", "set_quietly", "source_with_id", "stack", "takes_changes", "unread_bytes",
+    "view_comm",
     "watches_pongs", "write_locked",
 ]

@@ -71,6 +71,37 @@ LOCK_STATE = Feature(
 )
 
 
+def _probe_pending_writes() -> None:
+    from bokeh.server.session import ServerSession
+
+    session = ServerSession("probe", Document(), io_loop=None, token="probe")
+    expect(getattr(session, "_pending_writes", "missing") is None,
+           "ServerSession._pending_writes, None outside the document lock")
+
+
+PENDING_WRITES = Feature(
+    "session-pending-writes",
+    uses="BokehSessionContext._session, ServerSession._pending_writes",
+    written_for="Bokeh 3.9.2, 3.10.2",
+    stands_in_for="asking whether Bokeh takes a change to a served document now (its lock is "
+                  "held)",
+    fallback="a change made from a model's watcher in a served session waits for the "
+             "document's next tick",
+    probe=_probe_pending_writes,
+)
+
+
+def takes_changes(document: Document) -> bool:
+    """Whether a served document's models may change now: the session is not made yet, or its
+    document lock is held (Bokeh then sends the change when the lock is released). Panel runs
+    some widget watchers outside the lock, where a change raises in Bokeh. False when it cannot
+    be told."""
+    if not PENDING_WRITES.on:
+        return False
+    session = getattr(document.session_context, "_session", None)
+    return session is None or session._pending_writes is not None
+
+
 def server_session(document: Document) -> Any:
     """The Bokeh ``ServerSession`` of the document, or None (no server session, or the fast
     path is off)."""

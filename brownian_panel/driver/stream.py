@@ -19,7 +19,7 @@ from ..model.ensemble import QUANTILES, quantile_columns
 from ..model.record import Record
 from ..model.walk import BrownianMotion
 from ..notebook import NotebookLink
-from ..runtime.session import server_loop, server_session_document
+from ..runtime.session import change_document, server_loop, server_session_document
 from .gate import Write, decide
 from .points import FeedPoints, ModelPoints, Update
 from .wire import (
@@ -257,9 +257,14 @@ class PathStream(param.Parameterized):
             self._notebook.view_ready()
 
     def _clear(self, event: param.parameterized.Event | None = None) -> None:
+        self._queued = True  # no update before the plot is emptied
+        change_document(self._doc, self._empty)
+
+    def _empty(self) -> None:
         self.source.data = _empty_path(self.model.paths, self.timestamps)
         if self._notebook is not None:
             self._notebook.push()
+        self._queued = False
 
 
 def _columns(update: Update, json_limit: int | None) -> dict:

@@ -13,6 +13,7 @@ import panel as pn
 from bokeh.document import Document
 from tornado.ioloop import IOLoop
 
+from .. import compat
 from .ticker import hand_to_loop
 
 
@@ -35,3 +36,13 @@ def on_server_loop(doc: Document, action: Callable[[], object]) -> None:
     """Run ``action`` now if this is ``doc``'s server loop thread, else soon on that loop."""
     if not hand_to_loop(server_loop(doc), action):
         action()
+
+
+def change_document(doc: Document | None, change: Callable[[], object]) -> None:
+    """Run ``change`` (it sets Bokeh models of ``doc``) now when Bokeh takes it, else on the
+    document's next tick, under its lock. For a model's watchers: Panel may run them outside
+    the lock (a widget event arriving while a widget's change waits). ``doc`` None: now."""
+    if doc is None or compat.takes_changes(doc):
+        change()
+    else:
+        doc.add_next_tick_callback(change)

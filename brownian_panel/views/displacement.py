@@ -20,6 +20,7 @@ from ..compat import refuse_client_writes
 from ..driver.refresher import STATISTICS_INTERVAL, Refresher, show
 from ..model.ensemble import DisplacementSeries
 from ..model.record import Record
+from ..runtime.session import change_document
 from .plot import style_legend
 
 
@@ -76,6 +77,9 @@ class DisplacementView:
         self._watchers = []
 
     def _on_run(self, event: param.parameterized.Event) -> None:
+        change_document(self._doc, self._restarted)
+
+    def _restarted(self) -> None:
         # A restart (reset, new seed or number of paths): shown with 2+ paths.
         self._show_if_ensemble()
         self._refresher.request(urgent=True)

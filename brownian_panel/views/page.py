@@ -22,7 +22,12 @@ from ..model.walk import BrownianMotion
 from ..notebook import ViewReady, release_on_rerun, repair_kernel_comms
 from ..runtime.later import later_for
 from ..runtime.logs import quiet_client_errors
-from ..runtime.session import on_server_loop, server_loop, server_session_document
+from ..runtime.session import (
+    change_document,
+    on_server_loop,
+    server_loop,
+    server_session_document,
+)
 from .a11y import label_on_unfold
 from .displacement import DisplacementView
 from .download import download_link
@@ -305,19 +310,16 @@ class BrownianApp(Viewer):
 
     def _on_run(self, event: param.parameterized.Event) -> None:
         # A restart, perhaps with another number of paths: lay the live plot out for it.
-        set_path_layout(self.path_plot, self.stream.source, self.model.paths, LINE_PATHS)
+        change_document(self._doc, lambda: set_path_layout(self.path_plot, self.stream.source,
+                                                           self.model.paths, LINE_PATHS))
 
     def _about(self) -> str:
         model = self.model
         return about_walk(model.variance, model.period, model.batch, model.window)
 
     def _on_settings(self, *events: param.parameterized.Event) -> None:
-        """A setting changed: in a session, shown on the document's next tick (Panel may run a
-        widget's watchers without the document lock, where a Bokeh model must not change)."""
-        if self._doc is None or not events:
-            self._show_settings()
-        else:
-            self._doc.add_next_tick_callback(self._show_settings)
+        """A setting changed: the title sentence and plot titles say so."""
+        change_document(self._doc, self._show_settings)
 
     def _show_settings(self) -> None:
         # The sentence under the title and the plots' titles say what is drawn.

@@ -31,7 +31,12 @@ from ..export.csv import EXPORTS, Export
 from ..feed.hub import SharedFeed, feed_for
 from ..model.validation import kept
 from ..runtime.logs import quiet_client_errors
-from ..runtime.session import on_server_loop, server_loop, server_session_document
+from ..runtime.session import (
+    change_document,
+    on_server_loop,
+    server_loop,
+    server_session_document,
+)
 from .download import download_link
 from .editor import float_slider
 from .frame import (
@@ -238,12 +243,8 @@ class SharedApp(Viewer):
         model = self.feed.model
         text = header_html(SHARED_TITLE, self._about())
         if self.header.text != text:
-            # A Bokeh model, not a Panel one: changed with the document's lock, on its next
-            # tick (a button's callback runs in the session without the lock).
-            if self._doc is None:
-                self.header.text = text
-            else:
-                self._doc.add_next_tick_callback(partial(setattr, self.header, "text", text))
+            # A Bokeh model, not a Panel one: changed under the document's lock.
+            change_document(self._doc, partial(setattr, self.header, "text", text))
         if not self._send_variance.waiting:  # else this page's newer value is on its way
             self._show_variance(model.variance)
         self.pause_button.label = pause_label(model.paused)

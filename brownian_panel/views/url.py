@@ -15,6 +15,7 @@ from bokeh.document import Document
 from bokeh.models import CustomJS, Div
 
 from ..model.validation import kept, refusal
+from ..runtime.session import change_document
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,8 @@ class UrlSync:
         self.model = model
         self.recorder = recorder
         self.parameters = list(parameters)
-        self._watcher = model.param.watch(self._record, self.parameters)
+        self._doc = document
+        self._watcher = model.param.watch(self._on_change, self.parameters)
         self._record()
         if document is not None:
             document.js_on_event("document_ready",
@@ -99,5 +101,8 @@ class UrlSync:
             self.model.param.unwatch(self._watcher)
             self._watcher = None
 
-    def _record(self, *events: param.parameterized.Event) -> None:
+    def _on_change(self, *events: param.parameterized.Event) -> None:
+        change_document(self._doc, self._record)
+
+    def _record(self) -> None:
         self.recorder.text = encode_query(self.model, self.parameters)

@@ -1,0 +1,55 @@
+"""Model changes where Panel runs some widget watchers: on the server loop, outside the document
+lock (a widget event arriving while another widget's change waits, Panel's ``_event_coroutine``).
+Bokeh refuses a model change there; the page shows it on the document's next tick instead."""
+
+from __future__ import annotations
+
+import threading
+
+from bokeh.models import GlyphRenderer
+
+from brownian_panel import compat
+from brownian_panel.views.plot import ENSEMBLE
+
+from ..helpers import LiveClient, wait_until
+
+
+def _outside_the_lock(served_app, action) -> bool:
+    """Run ``action`` on the server loop without the document lock; whether Bokeh would have
+    refused a model change there (the condition reproduced)."""
+    document = served_app.app().stream.source.document
+    done, refused = threading.Event(), []
+
+    def run() -> None:
+        try:
+            refused.append(not compat.takes_changes(document))
+            action()
+        finally:
+            done.set()
+
+    served_app.loop.add_callback(run)
+    assert done.wait(10), "the server loop did not run the change"
+    return refused == [True]
+
+
+def test_settings_and_a_reset_outside_the_lock_reach_the_page(served_app):
+    with LiveClient(served_app.url, {"period": "50"}) as client:
+        app = served_app.app()
+        wait_until(lambda: client.points >= 3)
+        document = client.session.document
+        recorder = document.get_model_by_name("url_recorder")
+        header = document.get_model_by_id(app.header.id)
+        before = header.text
+
+        def change() -> None:
+            app.model.param.update(variance=0.5, paths=3)
+            app.model.reset()
+
+        assert _outside_the_lock(served_app, change)
+        wait_until(lambda: "variance=0.5&" in recorder.text + "&" and "paths=3&" in recorder.text)
+        wait_until(lambda: header.text == app.header.text != before)
+        wait_until(lambda: any((renderer.name or "").startswith(ENSEMBLE)
+                               for renderer in document.select({"type": GlyphRenderer})))
+        # The plot was emptied for the new run, which then streams from its start.
+        wait_until(lambda: client.points >= 3 and list(client.source.data["x"][:3]) == [1, 2, 3])
+        assert "y2" in client.source.data
