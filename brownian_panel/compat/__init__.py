@@ -13,6 +13,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from .bokeh_curdoc import CURDOC_REPAIR, make_patch_curdoc_exception_safe
+from .bokeh_document import NEW_MODELS, sent_to_page
 from .bokeh_model import (
     CLIENT_WRITE_HOOKS,
     FIXED_ID,
@@ -67,6 +68,7 @@ FEATURES: tuple[Feature, ...] = (
     WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, REPULL_INLINE,
     CLOSE_AFTER_DESTROY, DEBOUNCE,
     PARAM_LINK, VIEWS, COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH, PENDING_WRITES,
+    NEW_MODELS,
 )
 
 #: What writing a session's updates straight to its sockets needs (``brownian_panel.driver.wire``).
@@ -114,8 +116,8 @@ __all__ = [
     "handle_comm_messages_on_main_thread", "make_patch_curdoc_exception_safe",
     "make_repull_keep_buffers", "reconnected_page", "close_quietly_after_session_destroyed",
     "panel_holds_writes", "pong_received", "refuse_client_writes",
-    "release_holds_after_browser_changes", "replace_columns_quietly",
-    "report", "server_session", "session_locked", "session_websockets", "set_column_quietly",
+    "release_holds_after_browser_changes", "replace_columns_quietly", "report", "sent_to_page",
+    "server_session", "session_locked", "session_websockets", "set_column_quietly",
     "model_with_id", "set_quietly", "source_with_id", "stack", "takes_changes", "unread_bytes",
     "view_comm",
     "watches_pongs", "write_locked",

@@ -239,30 +239,39 @@ def write_changes(document: Document,
     of connections written to. ``tails`` maps a source to (n, columns): its last n entries are
     overwritten by the first n of ``columns`` (a ``ColumnsPatched`` event) and the rest are
     appended (``ColumnsStreamed``)."""
-    # A model not (yet) in the document is unknown to the client: its change would break
-    # the whole message there. Its Python side is still set below.
-    events, models = [], set()
+    # A model the page does not know (not in the document, or in a part built since and not
+    # sent yet) would break the whole message there: its change is left out, its Python side
+    # still set below (the page gets it with the model). Then the message is this page's own.
+    events, models, unsent = [], set(), []
     for source, columns in (data or {}).items():
-        if source.document is not document:
-            continue
-        events.append(ColumnDataChangedEvent(document, source, "data", data=columns,
-                                             cols=list(columns)))
-        models.add(source)
+        if _known(document, source, unsent):
+            events.append(ColumnDataChangedEvent(document, source, "data", data=columns,
+                                                 cols=list(columns)))
+            models.add(source)
     for source, (replace, columns) in (tails or {}).items():
-        if source.document is document:
+        if _known(document, source, unsent):
             events += _tail_events(document, source, replace, columns)
             models.add(source)
         _set_tail(source, replace, columns)
     for model, name, value in properties:
-        if model.document is not document:
-            continue
-        events.append(ModelChangedEvent(document, model, name, value))
-        models.add(model)
+        if _known(document, model, unsent):
+            events.append(ModelChangedEvent(document, model, name, value))
+            models.add(model)
     for source, columns in (data or {}).items():
         compat.replace_columns_quietly(source, columns)
     for model, name, value in properties:
         compat.set_quietly(model, name, value)  # no notification: the change is written below
-    return _send(document, events, models, key) if events else 0
+    return _send(document, events, models, None if unsent else key) if events else 0
+
+
+def _known(document: Document, model: Model, unsent: list[Model]) -> bool:
+    """Whether the page knows ``model``; one in the document not sent yet goes to ``unsent``."""
+    if model.document is not document:
+        return False
+    if compat.sent_to_page(document, model):
+        return True
+    unsent.append(model)
+    return False
 
 
 def _tail_events(document: Document, source: ColumnDataSource, replace: int,

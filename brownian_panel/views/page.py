@@ -66,9 +66,6 @@ VARIANCE_MARKS = (0, 0.5, 1, 1.5, 2)
 CONTROLS_TO_COME = "The controls follow in a moment: the live plot comes first."
 PLOTS_TO_COME = "The History and the statistics follow in a moment."
 
-#: Seconds between two checks whether a later part's models have been sent to the page.
-FOLLOW_RETRY_S = 0.02
-
 #: Model parameters that the page URL records.
 URL_PARAMETERS = [*EDITOR_WIDGETS, "paused", "history"]
 
@@ -243,14 +240,15 @@ class BrownianApp(Viewer):
         self._show_settings()
         self._history_panes = history_panes(self.history)
         self._lay_out_plots()
-        self._follow([self.history], self.history.source)
+        self.stream.add_view(self.history)
 
     def _build_statistics(self) -> None:
         self.increments = IncrementsView(self.record, self._doc)
         self.displacement = DisplacementView(self.record, self._doc)
         self._statistics_panes = [statistics_panes(self.increments), self.displacement.pane]
         self._lay_out_plots()
-        self._follow([self.increments, self.displacement], self.increments.histogram)
+        self.stream.add_view(self.increments)
+        self.stream.add_view(self.displacement)
 
     def _lay_out_plots(self) -> None:
         """The live plot, then the History and statistics built so far, then the announcement
@@ -258,23 +256,6 @@ class BrownianApp(Viewer):
         whole = {"history", "statistics"} <= self._built
         self._plots.objects = [self._live_pane, *self._history_panes, *self._statistics_panes,
                                *([] if whole else [self._plots_to_come])]
-
-    def _follow(self, views: list, model) -> None:
-        """Tell ``views`` of the stream's updates; in a session, once the page has been sent
-        ``model`` (Panel applies a layout change on a later tick, and sends it to a page only
-        once loaded): an update written directly before it would name models the page does
-        not know."""
-        if self._doc is None:
-            for view in views:
-                self.stream.add_view(view)
-        elif not self._released:
-            if model in self._doc.models.synced_references:
-                for view in views:
-                    self.stream.add_view(view)
-            else:
-                server_loop(self._doc).call_later(
-                    FOLLOW_RETRY_S, self._doc.add_next_tick_callback,
-                    partial(self._follow, views, model))
 
     def __panel__(self) -> pn.Column:
         return self._layout

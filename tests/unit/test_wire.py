@@ -120,3 +120,36 @@ def test_list_columns_are_extended_in_place():
 def test_no_direct_write_outside_a_server_session():
     source = _source([], [])
     assert can_write_now(source.document) is False
+
+
+def test_a_change_to_a_model_the_page_was_not_sent_is_left_out_and_set(monkeypatch):
+    """A part built after the page loaded: its models reach the page with Panel's layout
+    change; a direct write before that must not name them (BokehJS drops such a message)."""
+    from bokeh.models import Div
+
+    from brownian_panel.driver import wire
+
+    written = []
+    monkeypatch.setattr(wire, "_write_frames",
+                        lambda document, encode: written.append(encode()) or 1)
+    document, shown, status = Document(), ColumnDataSource(data={"x": [1]}), Div(text="a")
+    document.add_root(shown)
+    document.add_root(status)
+    document.models.flush_synced()  # what the page was sent
+    later = ColumnDataSource(data={"x": [1]})
+    document.add_root(later)  # a later part, not sent yet
+    cache = wire.FramesCache()
+    with wire.one_write(document, cache):
+        wire.write_changes(document, data={shown: {"x": [2]}, later: {"x": [3]}},
+                           properties=[(status, "text", "b")], key="k")
+    content = json.loads(_parse_frames(written[0])[2][1])
+    ids = {event["model"]["id"] for event in content["events"]}
+    assert ids == {shown.id, status.id}
+    assert list(later.data["x"]) == [3], "its Python side is set: the page gets it with the model"
+    assert cache.encoded == 0, "this page's own message: not shared with pages that have it"
+    document.models.flush_synced()  # the layout change sent it
+    with wire.one_write(document, cache):
+        wire.write_changes(document, data={later: {"x": [4]}}, key="k")
+    assert cache.encoded == 1
+    content = json.loads(_parse_frames(written[-1])[2][1])
+    assert [event["model"]["id"] for event in content["events"]] == [later.id]
