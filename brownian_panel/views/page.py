@@ -72,7 +72,7 @@ URL_PARAMETERS = [*EDITOR_WIDGETS, "paused", "history"]
 
 #: The parts of a page built after its first point in a server session, in this order: each
 #: ``BrownianApp._build_<part>`` makes the attributes that ``_Built`` lists for it.
-PARTS = ("controls", "history", "statistics")
+PARTS = ("controls", "plots")
 
 
 class _Built:
@@ -132,9 +132,9 @@ class BrownianApp(Viewer):
     reset_button = _Built("controls")
     pause_button = _Built("controls")
     download = _Built("controls")
-    history = _Built("history")
-    increments = _Built("statistics")
-    displacement = _Built("statistics")
+    history = _Built("plots")
+    increments = _Built("plots")
+    displacement = _Built("plots")
 
     def __init__(self, **params):
         if params.get("model") is None:
@@ -156,8 +156,6 @@ class BrownianApp(Viewer):
         # first point in a server session (``runtime.later``), or when first asked for.
         self._built: set[str] = set()
         self._made: dict[str, object] = {}  # what they made, by attribute name (``_Built``)
-        self._history_panes: list = []
-        self._statistics_panes: list = []
         self._watchers = [model.param.watch(self._show_pause_state, "paused"),
                           model.param.watch(self._on_run, "run"),
                           model.param.watch(self._on_settings,
@@ -235,27 +233,17 @@ class BrownianApp(Viewer):
             self.editor, slider_marks(VARIANCE_MARKS), self.variance_entry.widget,
             pn.Row(self.reset_button, self.pause_button), self.ping, settings, self.download]
 
-    def _build_history(self) -> None:
+    def _build_plots(self) -> None:
+        """The History and the statistics (increments histogram, MSD of an ensemble): one
+        layout change (each costs Panel a walk over the whole page)."""
         self.history = HistoryView(self.record, self._doc)
-        self._show_settings()
-        self._history_panes = history_panes(self.history)
-        self._lay_out_plots()
-        self.stream.add_view(self.history)
-
-    def _build_statistics(self) -> None:
         self.increments = IncrementsView(self.record, self._doc)
         self.displacement = DisplacementView(self.record, self._doc)
-        self._statistics_panes = [statistics_panes(self.increments), self.displacement.pane]
-        self._lay_out_plots()
-        self.stream.add_view(self.increments)
-        self.stream.add_view(self.displacement)
-
-    def _lay_out_plots(self) -> None:
-        """The live plot, then the History and statistics built so far, then the announcement
-        while any is to come: one layout change (each costs Panel a walk over the page)."""
-        whole = {"history", "statistics"} <= self._built
-        self._plots.objects = [self._live_pane, *self._history_panes, *self._statistics_panes,
-                               *([] if whole else [self._plots_to_come])]
+        self._show_settings()
+        self._plots.objects = [self._live_pane, *history_panes(self.history),
+                               statistics_panes(self.increments), self.displacement.pane]
+        for view in (self.history, self.increments, self.displacement):
+            self.stream.add_view(view)
 
     def __panel__(self) -> pn.Column:
         return self._layout
