@@ -40,6 +40,8 @@ def test_two_sessions_have_independent_paths_and_state(served_app):
         assert first_app.model is not second_app.model
         assert (first_app.model.variance, second_app.model.variance) == (1.0, 0.5)
         run_in_session(first_app, lambda: first_app.model.param.update(paused=True))
+        # An update written just before the pause may still be on its way.
+        wait_until(lambda: first.points == len(first_app.stream.path()[0]))
         frozen = first.points
         grown = second.points
         wait_until(lambda: second.points >= grown + 5)

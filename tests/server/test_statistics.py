@@ -66,8 +66,10 @@ def test_the_histogram_and_estimate_describe_the_increments_since_the_variance_c
     with LiveClient(served_app.url, FAST) as client:
         app = served_app.app()
         wait_until(lambda: app.model.steps >= 5_000, timeout=30)
-        run_in_session(app, lambda: app.model.param.update(variance=0.5))
-        wait_until(lambda: app.model.steps >= 30_000, timeout=30)
+        changed_at = []  # the steps when the change ran (the session may run it late)
+        run_in_session(app, lambda: (app.model.param.update(variance=0.5),
+                                     changed_at.append(app.model.steps)))
+        wait_until(lambda: app.model.steps >= changed_at[0] + 25_000, timeout=30)
         run_in_session(app, lambda: app.model.param.update(paused=True))
         statistics = app.increments.statistics
         assert statistics.variance == 0.5 and statistics.count < app.model.steps - 4_000
