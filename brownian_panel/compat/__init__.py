@@ -32,6 +32,7 @@ from .bokeh_server import (
     LOCK_STATE,
     PENDING_WRITES,
     SESSION_CONNECTIONS,
+    lock_lost,
     server_session,
     session_locked,
     session_websockets,
@@ -118,7 +119,6 @@ __all__ = [
     "panel_holds_writes", "pong_received", "refuse_client_writes",
     "release_holds_after_browser_changes", "replace_columns_quietly", "report", "sent_to_page",
     "server_session", "session_locked", "session_websockets", "set_column_quietly",
-    "model_with_id", "set_quietly", "source_with_id", "stack", "takes_changes", "unread_bytes",
-    "view_comm",
-    "watches_pongs", "write_locked",
+    "lock_lost", "model_with_id", "set_quietly", "source_with_id", "stack", "takes_changes",
+    "unread_bytes", "view_comm", "watches_pongs", "write_locked",
 ]

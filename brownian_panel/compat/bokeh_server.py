@@ -102,6 +102,17 @@ def takes_changes(document: Document) -> bool:
     return session is None or session._pending_writes is not None
 
 
+def lock_lost(document: Document) -> bool:
+    """Whether the document lock a locked callback ran under has ended under it: Bokeh 3.10
+    runs such a callback on a worker thread, and a cancelled task (Panel 1.10 cancels every
+    pending task when its server stops) ends the lock while the thread still runs; a change then
+    raises. False when it cannot be told."""
+    if not PENDING_WRITES.on:
+        return False
+    session = getattr(document.session_context, "_session", None)
+    return session is not None and session._pending_writes is None
+
+
 def server_session(document: Document) -> Any:
     """The Bokeh ``ServerSession`` of the document, or None (no server session, or the fast
     path is off)."""

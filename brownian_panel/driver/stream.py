@@ -13,7 +13,7 @@ import param
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource
 
-from ..compat import refuse_client_writes, source_with_id
+from ..compat import lock_lost, refuse_client_writes, source_with_id
 from ..feed.hub import SharedFeed
 from ..model.ensemble import QUANTILES, quantile_columns
 from ..model.record import Record
@@ -211,8 +211,12 @@ class PathStream(param.Parameterized):
             else:
                 shown = self._read_and_write(locked)
         except Exception:
-            log.exception("update %d failed; the stream continues on the next tick",
-                          self.updates + 1)
+            if locked and self._doc is not None and lock_lost(self._doc):
+                log.warning("update %d not shown: the document lock ended under it (the server "
+                            "is stopping)", self.updates + 1)
+            else:
+                log.exception("update %d failed; the stream continues on the next tick",
+                              self.updates + 1)
             return
         if shown:
             self.updates += 1

@@ -53,3 +53,21 @@ def test_settings_and_a_reset_outside_the_lock_reach_the_page(served_app):
         # The plot was emptied for the new run, which then streams from its start.
         wait_until(lambda: client.points >= 3 and list(client.source.data["x"][:3]) == [1, 2, 3])
         assert "y2" in client.source.data
+
+
+def test_an_update_whose_lock_ended_under_it_is_one_warning_and_the_stream_goes_on(
+        served_app, log_records):
+    # Bokeh 3.10 runs a locked callback on a worker thread; Panel 1.10, stopping its server,
+    # cancels every pending task, which ends the lock while the thread still runs. Reproduced
+    # here as the update a locked callback would make, run where no lock is held.
+    with LiveClient(served_app.url, {"period": "50"}) as client:
+        app = served_app.app()
+        wait_until(lambda: client.points >= 3)
+        updates = app.stream.updates
+        assert _outside_the_lock(served_app, lambda: app.stream._show(locked=True))
+        assert app.stream.updates == updates  # not shown
+        messages = [record.getMessage() for record in log_records.records]
+        assert any("the document lock ended under it" in message for message in messages)
+        assert not any(record.exc_info for record in log_records.records), messages
+        shown = client.points
+        wait_until(lambda: client.points > shown + 3)
