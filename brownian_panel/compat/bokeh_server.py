@@ -98,7 +98,7 @@ def takes_changes(document: Document) -> bool:
     be told."""
     if not PENDING_WRITES.on:
         return False
-    session = getattr(document.session_context, "_session", None)
+    session = _session(document)
     return session is None or session._pending_writes is not None
 
 
@@ -109,16 +109,19 @@ def lock_lost(document: Document) -> bool:
     raises. False when it cannot be told."""
     if not PENDING_WRITES.on:
         return False
-    session = getattr(document.session_context, "_session", None)
+    session = _session(document)
     return session is not None and session._pending_writes is None
+
+
+def _session(document: Document) -> Any:
+    """The document's ``ServerSession``, or None (not served, or not made yet)."""
+    return getattr(document.session_context, "_session", None)
 
 
 def server_session(document: Document) -> Any:
     """The Bokeh ``ServerSession`` of the document, or None (no server session, or the fast
     path is off)."""
-    if document.session_context is None or not SESSION_CONNECTIONS.on:
-        return None
-    return getattr(document.session_context, "_session", None)
+    return _session(document) if SESSION_CONNECTIONS.on else None
 
 
 def session_websockets(document: Document) -> Iterator[Any]:

@@ -212,8 +212,8 @@ class PathStream(param.Parameterized):
                 shown = self._read_and_write(locked)
         except Exception:
             if locked and self._doc is not None and lock_lost(self._doc):
-                log.warning("update %d not shown: the document lock ended under it (the server "
-                            "is stopping)", self.updates + 1)
+                log.warning("update %d not shown: its document lock ended under it (Bokeh "
+                            "cancelled the callback, as when the server stops)", self.updates + 1)
             else:
                 log.exception("update %d failed; the stream continues on the next tick",
                               self.updates + 1)
