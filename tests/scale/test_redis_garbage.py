@@ -42,6 +42,7 @@ def test_garbage_in_the_stream_and_the_controls_is_skipped(redis_server, start_p
                                                            shared_backend, start_process,
                                                            tmp_path):
     producer = start_producer()
+    producer_log = start_producer.logs[0]
     url = shared_backend()
     backend_log = next(tmp_path.glob("server-*.log"))
     client = redis.Redis.from_url(redis_server.url)
@@ -55,8 +56,11 @@ def test_garbage_in_the_stream_and_the_controls_is_skipped(redis_server, start_p
         client.hset(CONTROLS, mapping={"variance": "abc", "paused": "maybe", "reset": "x"})
         client.hincrby(CONTROLS, "version", 1)
         client.publish(CHANNEL, "garbage")
+        # Both processes read this state before the next one replaces it (each reads the
+        # hash when told, so a busy one could skip straight to the next).
         wait_until(lambda: _warnings(backend_log, "skipped stream entry") >= len(bad) - 1
-                   and _warnings(backend_log, "variance = b'abc'"), timeout=10)
+                   and _warnings(backend_log, "variance = b'abc'")
+                   and _warnings(producer_log, "variance = b'abc'"), timeout=10)
         client.hset(CONTROLS, "variance", "7")
         client.hincrby(CONTROLS, "version", 1)
         client.publish(CHANNEL, "garbage")
@@ -82,6 +86,5 @@ def test_garbage_in_the_stream_and_the_controls_is_skipped(redis_server, start_p
     assert _warnings(backend_log, "controls field variance = b'abc'") == 1
     assert _warnings(backend_log, "controls field paused = b'maybe'") == 1
     assert _warnings(backend_log, "Variance must be") == 1
-    producer_log = start_producer.logs[0]
     wait_until(lambda: _warnings(producer_log, "controls field variance = b'abc'") == 1)
     assert _warnings(producer_log, "controls field reset = b'x'") == 1
