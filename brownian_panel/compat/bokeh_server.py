@@ -107,10 +107,7 @@ def lock_lost(document: Document) -> bool:
     runs such a callback on a worker thread, and a cancelled task (Panel 1.10 cancels every
     pending task when its server stops) ends the lock while the thread still runs; a change then
     raises. False when it cannot be told."""
-    if not PENDING_WRITES.on:
-        return False
-    session = _session(document)
-    return session is not None and session._pending_writes is None
+    return PENDING_WRITES.on and not takes_changes(document)
 
 
 def _session(document: Document) -> Any:
