@@ -34,8 +34,8 @@ FIRST_POINT_WAIT_S = 1.0
 #: Least seconds between two parts; more after a long one (as long as it took).
 MIN_GAP_S = 0.005
 
-#: Seconds after which a part handed to its document and not run (its session ended
-#: meanwhile) no longer holds the queue.
+#: Seconds after which a part handed to its document and not run yet (its session ended, or
+#: is too busy) no longer holds the queue; it is still built if its document runs it later.
 GIVE_UP_S = 5.0
 
 
@@ -111,7 +111,8 @@ class LaterQueue:
 
     def _give_up(self, part: Part) -> None:
         if self._building is part:
-            part.cancelled = True
+            log.info("a page part waited %.0f s for its session; the other pages' parts go on",
+                     GIVE_UP_S)
             self._building = None
             self._schedule()
 
@@ -132,13 +133,12 @@ class LaterQueue:
         return None
 
     def _build(self, part: Part) -> None:
-        if self._building is not part:
-            return  # given up on
+        if part.cancelled:  # its page was released
+            return
         started = time.monotonic()
         try:
-            if not part.cancelled:
-                part.build()
-                self.built += 1
+            part.build()
+            self.built += 1
         except Exception:
             log.exception("building a part of a page failed; the page goes on without it")
         # Panel may apply the part's layout change in a callback of its own, queued meanwhile:

@@ -17,12 +17,13 @@ from brownian_panel.runtime.later import LaterQueue
 class Doc:
     """Runs a next-tick callback on the loop soon, as a session does (or never, when ended)."""
 
-    def __init__(self, runs: bool = True):
+    def __init__(self, runs: bool = True, late_s: float = 0.0):
         self.runs = runs
+        self.late_s = late_s
 
     def add_next_tick_callback(self, callback) -> None:
         if self.runs:
-            IOLoop.current().add_callback(callback)
+            IOLoop.current().call_later(self.late_s, callback)
 
 
 def _run(scenario):
@@ -96,3 +97,20 @@ def test_cancelled_failed_and_never_run_parts_do_not_hold_the_queue(monkeypatch,
         done, queue = _run(scenario)
     assert done == ["last"] and len(queue) == 0
     assert "building a part of a page failed" in caplog.text
+
+
+def test_a_part_of_a_busy_session_is_built_late_without_holding_the_others(monkeypatch):
+    monkeypatch.setattr(later_module, "GIVE_UP_S", 0.2)
+
+    async def scenario():
+        queue = LaterQueue(IOLoop.current())
+        done: list[str] = []
+        # Its session runs the part's callback only after the queue has given up waiting.
+        queue.add(Doc(late_s=0.5), lambda: done.append("busy"), lambda: True)
+        queue.add(Doc(), lambda: done.append("next"), lambda: True)
+        await asyncio.sleep(1.0)
+        return done, queue
+
+    done, queue = _run(scenario)
+    assert done == ["next", "busy"]  # the next page did not wait; the busy one was not dropped
+    assert queue.built == 2 and len(queue) == 0
