@@ -23,12 +23,12 @@ def _idle_state(base: str) -> dict:
                       timeout=20, interval=0.5)
 
 
-def _churn(url: str, base: str) -> list[dict]:
-    """200 sessions in 10 waves of 20; the idle state after each of the last 3 waves."""
+def _churn(url: str, base: str, waves: int) -> list[dict]:
+    """Sessions in ``waves`` waves of 20; the idle state after each of the last 3 waves."""
     readings = []
-    for wave in range(10):
+    for wave in range(waves):
         _wave(url, 20, base)
-        if wave >= 7:
+        if wave >= waves - 3:
             readings.append(_idle_state(base))
     return readings
 
@@ -55,7 +55,7 @@ def _wave(url: str, size: int, base: str) -> None:
 
 
 @pytest.mark.timeout(600)  # 400 sessions of about 0.6 s each to build and pull
-def test_200_sessions_in_waves_leave_no_timer_and_rss_within_10_percent(start_process):
+def test_100_sessions_in_waves_leave_no_timer_and_rss_within_10_percent(start_process):
     base = start_process(lambda port: [
         PYTHON, "-m", "panel", "serve", str(REPO_ROOT / "apps" / "brownian.py"),
         "--plugins", "tests.apps.process_state", "--port", str(port), "--address", "127.0.0.1",
@@ -63,20 +63,20 @@ def test_200_sessions_in_waves_leave_no_timer_and_rss_within_10_percent(start_pr
     url = f"{base}/brownian"
     # A cold server's RSS rises over its first sessions to the allocator's high-water mark for
     # the concurrent sessions (waves overlap: closed sessions live 3 s more), measured
-    # 87.7 -> 125.2 MiB; so 200 sessions first. After that, with the Python objects alive the
-    # same to within a few dozen, the idle RSS still moves by up to about 6% from one wave to
-    # the next (measured 153.8-166.2 MiB over four readings): where the allocator's free blocks
-    # happen to lie. So before and after are each the median of the readings after the last
-    # three waves of 200 sessions.
-    before = _churn(url, base)
-    after = _churn(url, base)
+    # 87.7 -> 125.2 MiB over 100, and it may creep on for hundreds more with the Python objects
+    # alive the same to within a few dozen (CI, stack B: +13% over a second 200): where the
+    # allocator's free blocks lie. One idle reading moves by up to about 6% from one wave to the
+    # next. So 300 sessions first, then 100 (the target's count) compared by the median of the
+    # readings after the last three waves of each; the object count checks for a leak exactly.
+    before = _churn(url, base, waves=15)
+    after = _churn(url, base, waves=5)
     rss_before = sorted(reading["rss"] for reading in before)[1]
     rss_after = sorted(reading["rss"] for reading in after)[1]
-    print(f"\nchurn of 200 sessions: server RSS {_mib(before)} -> {_mib(after)} MiB "
+    print(f"\nchurn of 100 sessions after 300: server RSS {_mib(before)} -> {_mib(after)} MiB "
           f"(objects {before[-1]['objects']} -> {after[-1]['objects']})")
-    # No timer runs, nothing a page made is alive, and no other objects pile up (a leak of even
-    # a couple of objects per session would add several hundred).
+    # No timer runs, nothing a page made is alive, and no other objects pile up (measured equal
+    # or fewer; a leak of two objects a session would exceed the margin).
     assert after[-1]["timers"] == {}, after[-1]
     assert after[-1]["per_page"] == dict.fromkeys(after[-1]["per_page"], 0), after[-1]
-    assert after[-1]["objects"] <= before[-1]["objects"] + 300, (before[-1], after[-1])
+    assert after[-1]["objects"] <= before[-1]["objects"] + 150, (before[-1], after[-1])
     assert rss_after <= 1.10 * rss_before, f"RSS (medians) {_mib(before)} -> {_mib(after)} MiB"
