@@ -63,11 +63,11 @@ def test_100_sessions_in_waves_leave_no_timer_and_rss_within_10_percent(start_pr
     url = f"{base}/brownian"
     # A cold server's RSS rises over its first sessions to the allocator's high-water mark for
     # the concurrent sessions (waves overlap: closed sessions live 3 s more), measured
-    # 87.7 -> 125.2 MiB over 100, and it may creep on for hundreds more with the Python objects
-    # alive the same to within a few dozen (CI, stack B: +13% over a second 200): where the
+    # 87.7 -> 125.2 MiB over 100, and it may creep on for hundreds more with no more Python
+    # objects alive (CI, stack B: +13% over a second 200, 4,115 objects fewer): where the
     # allocator's free blocks lie. One idle reading moves by up to about 6% from one wave to the
     # next. So 300 sessions first, then 100 (the target's count) compared by the median of the
-    # readings after the last three waves of each; the object count checks for a leak exactly.
+    # readings after the last three waves of each; leaked objects are caught by their count.
     before = _churn(url, base, waves=15)
     after = _churn(url, base, waves=5)
     rss_before = sorted(reading["rss"] for reading in before)[1]

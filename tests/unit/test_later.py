@@ -15,7 +15,8 @@ from brownian_panel.runtime.later import LaterQueue
 
 
 class Doc:
-    """Runs a next-tick callback on the loop soon, as a session does (or never, when ended)."""
+    """Runs a next-tick callback on the loop soon, as a session does (late when busy, never
+    when ended)."""
 
     def __init__(self, runs: bool = True, late_s: float = 0.0):
         self.runs = runs
