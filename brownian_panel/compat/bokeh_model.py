@@ -109,8 +109,11 @@ def append_quietly(source: ColumnDataSource, data: dict[str, Sequence[float] | n
         return
     for name, new in data.items():
         old = column(source, name)
-        if isinstance(old, list) and not isinstance(new, np.ndarray):
-            list.extend(old, new)  # the list's own method: Bokeh's wrapper would notify
+        # A list holding points stays one (an array would be copied whole on every update
+        # from then on); an empty one takes the first update's kind.
+        if isinstance(old, list) and (old or not isinstance(new, np.ndarray)):
+            # the list's own method: Bokeh's wrapper would notify
+            list.extend(old, new.tolist() if isinstance(new, np.ndarray) else new)
             if rollover is not None and len(old) > rollover:
                 list.__delitem__(old, slice(0, len(old) - rollover))
             continue

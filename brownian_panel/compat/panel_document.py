@@ -8,6 +8,7 @@ write while Panel holds something would overtake it.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -19,6 +20,7 @@ from .feature import Feature, expect
 _QUEUE_NAMES = ("_WRITE_EVENTS", "_WRITE_MSGS")
 
 
+@functools.cache  # module-level dictionaries, never replaced; asked for every update
 def _queues() -> tuple[Any, Any]:
     from panel.io import document as panel_document
 

@@ -6,7 +6,8 @@ import enum
 
 from bokeh.document import Document
 
-from .wire import MAX_UNREAD_BYTES, can_write_now, pending_bytes
+from ..compat import session_websockets, unread_bytes
+from .wire import MAX_UNREAD_BYTES, can_write_now
 
 
 class Write(enum.Enum):
@@ -28,8 +29,9 @@ def decide(doc: Document | None, max_unread: int = MAX_UNREAD_BYTES) -> Write:
     """How an update for ``doc`` (None: no server session) is written now."""
     if doc is None:
         return Write.HERE
-    if pending_bytes(doc) > max_unread:
+    sockets = list(session_websockets(doc))  # asked once: this runs for every update
+    if any(unread_bytes(socket) > max_unread for socket in sockets):
         return Write.BEHIND
-    if not can_write_now(doc):
+    if not can_write_now(doc, sockets):
         return Write.LOCKED
     return Write.NOW

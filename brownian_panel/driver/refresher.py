@@ -67,9 +67,9 @@ class Refresher:
         if self._doc is None:
             self._run()
             return
-        if hand_to_loop(self._loop, self.request, urgent):  # e.g. while the page is built
-            return
-        in_update = gathering(self._doc)
+        in_update = gathering(self._doc)  # an update's write is open: this is the loop's thread
+        if not in_update and hand_to_loop(self._loop, self.request, urgent):  # e.g. while the
+            return  # page is built
         if in_update and self._due(time.monotonic()):
             # Inside an update's write (which checked the client reads and the session is
             # free): refresh now, in the same socket write.

@@ -13,7 +13,7 @@ import param
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource
 
-from ..compat import lock_lost, refuse_client_writes, source_with_id
+from ..compat import lock_lost, refuse_client_writes, replace_columns_quietly, source_with_id
 from ..feed.hub import SharedFeed
 from ..model.ensemble import QUANTILES, quantile_columns
 from ..model.record import Record
@@ -239,6 +239,7 @@ class PathStream(param.Parameterized):
                 self.source.data = data
             else:
                 write_changes(self._doc, data={self.source: data})
+                _keep_lists(self.source)
         elif self._notebook is not None:
             self._notebook.stream(data, rollover=rollover)
         elif locked:
@@ -269,6 +270,15 @@ class PathStream(param.Parameterized):
         if self._notebook is not None:
             self._notebook.push()
         self._queued = False
+
+
+def _keep_lists(source: ColumnDataSource) -> None:
+    """Store the source's array columns as lists (quietly: the page has them already), so the
+    updates that follow extend them; an array would be copied whole on every update."""
+    data = source.data
+    if any(isinstance(values, np.ndarray) for values in data.values()):
+        replace_columns_quietly(source, {name: values.tolist() if isinstance(
+            values, np.ndarray) else values for name, values in data.items()})
 
 
 def _columns(update: Update, json_limit: int | None) -> dict:

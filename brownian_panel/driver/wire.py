@@ -188,13 +188,14 @@ def pending_bytes(document: Document) -> int:
                default=0)
 
 
-def can_write_now(document: Document) -> bool:
-    """True when an update can be written to the document's WebSockets right now."""
+def can_write_now(document: Document, sockets: Sequence[Any] | None = None) -> bool:
+    """True when an update can be written to the document's WebSockets right now
+    (``sockets``: theirs, if the caller has them already)."""
     if not compat.direct_writes() or compat.session_locked(document):
         return False  # a locked callback is running, or its writes are still pending
     if compat.panel_holds_writes(document):
         return False
-    for socket in session_websockets(document):
+    for socket in session_websockets(document) if sockets is None else sockets:
         connection = getattr(socket, "ws_connection", None)
         if compat.write_locked(socket):
             return False

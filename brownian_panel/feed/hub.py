@@ -68,6 +68,7 @@ class SharedFeed:
         self._held = 0  # points in the ring
         self._last = 0  # step of the last point in the ring, at slot (last - 1) % window
         self._run = 0  # runs shown so far: a subscriber showing another must start afresh
+        self._since: tuple[tuple | None, tuple] = (None, ())  # the last answer of ``since``
         self._period: int | None = None
         self.updates = 0
         #: Subscriptions and unsubscriptions so far (the viewer count changed if it grew).
@@ -130,6 +131,7 @@ class SharedFeed:
             self._x[slots], self._y[slots] = x, y
             self._held = min(self._held + len(x), window)
             self._last = int(x[-1])
+            self._since = (None, ())
 
     # -- reading --------------------------------------------------------------------------
 
@@ -165,16 +167,23 @@ class SharedFeed:
     def since(self, run: int, last: int) -> tuple[int, bool, np.ndarray, np.ndarray]:
         """What a subscriber that shows run ``run`` up to step ``last`` has not seen:
         ``(run, whole, x, y)``. ``whole`` is True when it must replace what it shows (another
-        run, or it fell more than a window behind); the arrays are copies."""
+        run, or it fell more than a window behind); the arrays are copies, the same ones for
+        every subscriber in step (read them, do not change them)."""
         with self._lock:
+            key = (run, last, self._run, self._last, self._held)
+            if self._since[0] == key:  # the subscribers in step ask alike, one after another
+                return self._since[1]
             steps = self._last
             first = steps - self._held + 1  # first step held
             whole = run != self._run or last < first - 1
             start = first if whole else last + 1
             if start > steps:
-                return self._run, whole, np.empty(0), np.empty(0)
-            slots = (np.arange(start, steps + 1) - 1) % len(self._x)
-            return self._run, whole, self._x[slots], self._y[slots]
+                answer = self._run, whole, np.empty(0), np.empty(0)
+            else:
+                slots = (np.arange(start, steps + 1) - 1) % len(self._x)
+                answer = self._run, whole, self._x[slots], self._y[slots]
+            self._since = (key, answer)
+            return answer
 
     # -- controls ---------------------------------------------------------------------------
 
@@ -204,6 +213,7 @@ class SharedFeed:
         with self._lock:
             self._held = self._last = 0
             self._run += 1
+            self._since = (None, ())
         self.notify()  # every subscriber empties its plot now, paused or not
 
     def _on_period(self, event: param.parameterized.Event) -> None:

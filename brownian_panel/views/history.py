@@ -97,6 +97,9 @@ class HistoryView:
                                     MIN_INTERVAL if cache is None else SHARED_INTERVAL,
                                     cache=cache)
         self._status_at = -STATUS_INTERVAL
+        self._status_sent = ""  # the status line's text, as last written
+        #: The dtype of the source's x column as last written (None: not written yet).
+        self._x_type: type | None = None
         self.refreshes = 0
         self.figure.on_event(RangesUpdate, self._on_ranges)
         self.figure.on_event(Reset, self._on_reset)
@@ -127,7 +130,7 @@ class HistoryView:
         if self._range is None:
             self._zoomed_view = None
             start, stop = history.start, history.stop
-            if np.asarray(self.source.data["x"]).dtype != x_type:
+            if self._x_type is not x_type:  # (a Bokeh property read costs more than this)
                 self._following.forget()
             if self._cache is None:
                 update = self._following.update(history, self.pixels)
@@ -139,6 +142,7 @@ class HistoryView:
             if update is not None:
                 # x = index + 1 (step numbers, as in the export)
                 columns = {"x": (update.index + 1).astype(x_type), "y": update.value}
+                self._x_type = x_type
                 if update.whole:
                     data[self.source] = columns
                 else:
@@ -155,6 +159,7 @@ class HistoryView:
                 index, values = (history.view(start, stop, self.pixels) if start < stop
                                  else (np.empty(0), np.empty(0)))
                 data[self.source] = {"x": (index + 1).astype(x_type), "y": values}
+                self._x_type = x_type
                 self._zoomed_view = view
         shown = self._bands_shown
         envelope_sent = None
@@ -230,9 +235,10 @@ class HistoryView:
                      f"{history.capacity:,})")
         if self._range is not None:
             text += f" · {ZOOMED_HINT}"
-        if self.status.text == text:
+        if self._status_sent == text:
             return None
         self._status_at = now
+        self._status_sent = text
         return text
 
     def _on_band_visible(self, attr: str, old: bool, new: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import panel as pn
 import pytest
 from bokeh import __version__ as bokeh_version
@@ -111,6 +112,17 @@ def test_quiet_changes_are_in_place_without_events(fresh_features):
     compat.append_quietly(source, {"x": [4.0, 5.0]}, rollover=2)
     assert div.text == "b" and dict(source.data) == {"x": [4.0, 5.0]}
     assert events == []
+
+
+def test_a_column_holding_points_stays_a_list_when_an_array_is_appended(fresh_features):
+    source = ColumnDataSource(data={"x": [1.0, 2.0], "y": [7.0, 8.0]})
+    compat.append_quietly(source, {"x": np.array([3.0, 4.0, 5.0]), "y": np.array([6.0] * 3)},
+                          rollover=4)
+    x = compat.column(source, "x")
+    assert isinstance(x, list) and x == [2.0, 3.0, 4.0, 5.0]  # extended, not copied whole
+    empty = ColumnDataSource(data={"x": []})
+    compat.append_quietly(empty, {"x": np.array([6.0])}, rollover=4)
+    assert isinstance(compat.column(empty, "x"), np.ndarray)  # an empty one: the array's kind
 
 
 def test_a_fixed_id_source(fresh_features):

@@ -67,6 +67,20 @@ def test_a_reader_more_than_a_window_behind_replaces_what_it_shows():
     assert whole and x.tolist() == list(range(51, 151))
 
 
+def test_readers_in_step_share_one_answer_and_never_an_old_one():
+    feed = _feed(batch=3)
+    feed.tick()
+    first = feed.since(0, 0)
+    assert feed.since(0, 0) is first  # the second in-step reader: no copy made again
+    assert feed.since(0, 1) is not first and feed.since(0, 1)[2].tolist() == [2.0, 3.0]
+    feed.tick()  # new points: the same question has a new answer
+    assert feed.since(0, 0)[2].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    feed.model.reset()
+    feed.tick()
+    run, whole, x, _ = feed.since(0, 0)
+    assert (run, whole, x.tolist()) == (1, True, [1.0, 2.0, 3.0])
+
+
 def test_reset_and_pause():
     feed = _feed(batch=10)
     reader = _Reader(feed)
