@@ -15,14 +15,23 @@ def _columns(client: LiveClient) -> dict[str, np.ndarray]:
     return {name: np.asarray(values) for name, values in client.source.data.items()}
 
 
+def _settled(client: LiveClient, points: int) -> dict[str, np.ndarray]:
+    """The client's columns once every one holds ``points``: its thread appends a streamed
+    update column after column, so x can be complete while the others are not yet."""
+    def settled():
+        columns = _columns(client)
+        return all(len(values) == points for values in columns.values()) and columns
+
+    return wait_until(settled, timeout=10)
+
+
 def test_a_few_paths_are_drawn_as_lines(served_app):
     with LiveClient(served_app.url, {"paths": "3", "seed": "4", "period": "20",
                                      "batch": "10"}) as client:
         app = served_app.app()
         wait_until(lambda: client.points >= 100, timeout=20)
         run_in_session(app, lambda: app.model.param.update(paused=True))
-        wait_until(lambda: client.points == app.model.steps, timeout=10)
-        columns = _columns(client)
+        columns = _settled(client, app.model.steps)
         assert sorted(columns) == ["x", "y", "y1", "y2"]
         rng = np.random.default_rng(4)
         paths = np.cumsum(np.concatenate(
@@ -39,8 +48,7 @@ def test_many_paths_show_quantile_bands_msd_and_export_every_path(served_app):
         app = served_app.app()
         wait_until(lambda: app.model.steps >= 2_000, timeout=30)
         run_in_session(app, lambda: app.model.param.update(paused=True))
-        wait_until(lambda: client.points == min(app.model.steps, app.model.window), timeout=10)
-        columns = _columns(client)
+        columns = _settled(client, min(app.model.steps, app.model.window))
         assert sorted(columns) == ["q05", "q25", "q75", "q95", "x", "y"]
         everything = served_app.on_server_loop(app.ensemble.values)
         assert everything.shape == (200, app.model.steps)
