@@ -18,9 +18,15 @@ def _state(base: str) -> dict:
 
 def _idle_state(base: str) -> dict:
     """The server's state once every closed session has ended (after the 3 s unused-session
-    lifetime) and its garbage is collected."""
-    return wait_until(lambda: (state := _state(base))["per_page"]["BrownianApp"] == 0 and state,
-                      timeout=20, interval=0.5)
+    lifetime) and nothing its pages made is alive; after 20 s, as it is (the test's asserts
+    say what stayed). A page's sources and connection can outlive its app for a moment (seen:
+    20 ServerConnection, 4 and 32 ColumnDataSource in the reading where no BrownianApp was
+    left; none 5 s later)."""
+    try:
+        return wait_until(lambda: not any((state := _state(base))["per_page"].values()) and state,
+                          timeout=20, interval=0.5)
+    except AssertionError:
+        return _state(base)
 
 
 def _churn(url: str, base: str, waves: int) -> list[dict]:
