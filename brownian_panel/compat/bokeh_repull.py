@@ -22,7 +22,7 @@ _FIXED_JS = "replace_with_json(doc_json, buffers)"
 _BROKEN_JS = "replace_with_json(doc_json)"
 
 
-def _bokehjs() -> str:
+def bokehjs_source() -> str:
     from bokeh.util.paths import bokehjs_path
 
     return (Path(bokehjs_path()) / "js" / "bokeh.js").read_text(encoding="utf-8")
@@ -31,7 +31,7 @@ def _bokehjs() -> str:
 def _probe() -> None:
     from bokeh.server import session as bokeh_session
 
-    source = _bokehjs()
+    source = bokehjs_source()
     if _FIXED_JS in source:
         raise NotNeeded("BokehJS's re-pull keeps the buffers (Bokeh 3.10)")
     expect(_BROKEN_JS in source, f"BokehJS's re-pull calling {_BROKEN_JS}")

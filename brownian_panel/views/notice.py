@@ -1,15 +1,17 @@
 """What the page says about its connection to the server, and how it gets it back.
 
-When the WebSocket is cut, BokehJS's ``connection_lost`` event shows a notice and BokehJS tries
-to reconnect (at once, then about 2, 6, 14 and 30 s after the cut; ``reconnect_session`` on).
-Once its attempts are spent the page goes on trying every ``RETRY_S`` seconds; a page not back
-``WATCHDOG_S`` after the cut loads itself again as soon as the server answers. A page that
-reconnects while the server still holds its session pulls the session's document again: the
-same run, nothing missed, and the notice (never set on the server) is gone. A page that comes
-back after the server ended its session gets a new session under the same id, whose document is
-only a notice tagged ``NEW_SESSION``: seeing it, the page loads itself again (a new run of the
-same settings), and the loaded page says so (``NEW_RUN``). A shared page just loads again: its
-path is everyone's.
+When the WebSocket is cut, BokehJS's ``connection_lost`` event shows a notice and BokehJS tries to
+reconnect (at once, then about 2, 6, 14 and 30 s after the cut; ``reconnect_session`` on). Once
+its attempts are spent the page goes on trying every ``RETRY_S`` seconds. Each attempt has
+``WATCHDOG_S`` to bring the page back (connect, pull the document again, apply it); a page that
+an attempt has not brought back by then loads itself again as soon as the server answers. Before
+each attempt the page drops what it had of a message the lost connection was carrying
+(``compat.fresh_receiver_js``). A page that reconnects while the server still holds its session
+pulls the session's document again: the same run, nothing missed, and the notice (never set on
+the server) is gone. A page that comes back after the server ended its session gets a new
+session under the same id, whose document is only a notice tagged ``NEW_SESSION``: seeing it,
+the page loads itself again (a new run of the same settings), and the loaded page says so
+(``NEW_RUN``). A shared page just loads again: its path is everyone's.
 
 The notice is a plain Bokeh ``Div`` set in the browser without syncing (nothing to send while
 disconnected). Panel's ``config.disconnect_notification`` is not used: Panel 1.9.4 keeps every
@@ -27,6 +29,7 @@ from bokeh.models import CustomJS, Div
 
 from ..compat import (
     close_quietly_after_session_destroyed,
+    fresh_receiver_js,
     make_repull_keep_buffers,
     reconnected_page,
 )
@@ -35,8 +38,9 @@ from ..runtime.logs import quiet_client_errors
 #: Seconds between two reconnection attempts once BokehJS's own have been spent.
 RETRY_S = 5
 
-#: Seconds after a cut at which a page not yet back loads itself again once the server answers
-#: (past BokehJS's last attempt, ~30 s: a re-pull that failed leaves a connected, frozen page).
+#: Seconds a reconnection attempt has to bring the page back, counted from its start; then the
+#: page loads itself again once the server answers (a re-pull that failed leaves a connected,
+#: frozen page). Re-pulling a big live window on a busy machine takes seconds.
 WATCHDOG_S = 45
 
 #: What the page says while BokehJS tries to reconnect.
@@ -67,16 +71,18 @@ notice.setv({{text: retrying ? {RECONNECTING!r} : {STILL_TRYING!r}, visible: tru
 if (!retrying) {{
   setTimeout(() => cb_data.reconnect(), {RETRY_S * 1000});
 }}
-if (window.brownianWatchdog == null) {{
-  const reloadOnceServed = () => fetch(window.location.href, {{method: "HEAD", cache: "no-store"}})
-    .then((response) => {{
-      if (response.status >= 500) throw new Error("not served");
-      if (says_new_run) sessionStorage.setItem({_NEW_RUN_KEY!r}, "1");
-      window.location.reload();
-    }})
-    .catch(() => {{ window.brownianWatchdog = setTimeout(reloadOnceServed, {RETRY_S * 1000}); }});
-  window.brownianWatchdog = setTimeout(reloadOnceServed, {WATCHDOG_S * 1000});
-}}
+// The next attempt starts in `next` ms (BokehJS's, or ours once BokehJS's are spent): the page
+// reloads if that attempt has not brought it back WATCHDOG_S later.
+const next = retrying ? cb_data.timeout : {RETRY_S * 1000};
+const reloadOnceServed = () => fetch(window.location.href, {{method: "HEAD", cache: "no-store"}})
+  .then((response) => {{
+    if (response.status >= 500) throw new Error("not served");
+    if (says_new_run) sessionStorage.setItem({_NEW_RUN_KEY!r}, "1");
+    window.location.reload();
+  }})
+  .catch(() => {{ window.brownianWatchdog = setTimeout(reloadOnceServed, {RETRY_S * 1000}); }});
+clearTimeout(window.brownianWatchdog);
+window.brownianWatchdog = setTimeout(reloadOnceServed, next + {WATCHDOG_S * 1000});
 """
 
 
@@ -117,7 +123,7 @@ def follow_connection(document: Document, notice: Div, new_run: bool = True) -> 
     pn.config.reconnect = True  # this session's config: Panel sets reconnect_session from it
     document.config.update(reconnect_session=True, notify_connection_status=False)
     document.js_on_event("connection_lost", CustomJS(
-        args={"notice": notice, "says_new_run": new_run}, code=_ON_LOST))
+        args={"notice": notice, "says_new_run": new_run}, code=fresh_receiver_js() + _ON_LOST))
     document.js_on_event("client_reconnected", CustomJS(args={"says_new_run": new_run},
                                                         code=_ON_RECONNECTED))
     if new_run:
