@@ -112,7 +112,7 @@ def lock_lost(document: Document) -> bool:
 
 def _session(document: Document) -> Any:
     """The document's ``ServerSession``, or None (not served, or not made yet)."""
-    return getattr(document.session_context, "_session", None)
+    return getattr(getattr(document, "session_context", None), "_session", None)
 
 
 def server_session(document: Document) -> Any:

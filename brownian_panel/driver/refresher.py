@@ -16,7 +16,7 @@ from bokeh.model import Model
 from bokeh.models import ColumnDataSource
 
 from .. import compat
-from ..runtime.session import server_loop
+from ..runtime.session import lock_ended, server_loop
 from ..runtime.ticker import hand_to_loop
 from .gate import Write, decide
 from .wire import MAX_UNREAD_BYTES, FramesCache, gathering, one_write, write_changes
@@ -127,13 +127,14 @@ class Refresher:
     def _run_locked(self) -> None:
         self._locked_pending = False
         if not self._released:
-            self._run_guarded()
+            self._run_guarded(locked=True)
 
-    def _run_guarded(self) -> None:
+    def _run_guarded(self, locked: bool = False) -> None:
         try:
             self._run()
         except Exception:
-            log.exception("refresh failed; the next request tries again")
+            if not (locked and lock_ended(self._doc, "a refresh")):
+                log.exception("refresh failed; the next request tries again")
 
     def _run(self) -> None:
         if self._cache is not None and self._doc is not None and not gathering(self._doc):

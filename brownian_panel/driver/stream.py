@@ -13,13 +13,18 @@ import param
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource
 
-from ..compat import lock_lost, refuse_client_writes, replace_columns_quietly, source_with_id
+from ..compat import refuse_client_writes, source_with_id
 from ..feed.hub import SharedFeed
 from ..model.ensemble import QUANTILES, quantile_columns
 from ..model.record import Record
 from ..model.walk import BrownianMotion
 from ..notebook import NotebookLink
-from ..runtime.session import change_document, server_loop, server_session_document
+from ..runtime.session import (
+    change_document,
+    lock_ended,
+    server_loop,
+    server_session_document,
+)
 from .gate import Write, decide
 from .points import FeedPoints, ModelPoints, Update
 from .wire import (
@@ -211,10 +216,8 @@ class PathStream(param.Parameterized):
             else:
                 shown = self._read_and_write(locked)
         except Exception:
-            if locked and self._doc is not None and lock_lost(self._doc):
-                log.warning("update %d not shown: its document lock ended under it (Bokeh "
-                            "cancelled the callback, as when the server stops)", self.updates + 1)
-            else:
+            if not (locked and self._doc is not None
+                    and lock_ended(self._doc, f"update {self.updates + 1}")):
                 log.exception("update %d failed; the stream continues on the next tick",
                               self.updates + 1)
             return
@@ -239,7 +242,6 @@ class PathStream(param.Parameterized):
                 self.source.data = data
             else:
                 write_changes(self._doc, data={self.source: data})
-                _keep_lists(self.source)
         elif self._notebook is not None:
             self._notebook.stream(data, rollover=rollover)
         elif locked:
@@ -270,15 +272,6 @@ class PathStream(param.Parameterized):
         if self._notebook is not None:
             self._notebook.push()
         self._queued = False
-
-
-def _keep_lists(source: ColumnDataSource) -> None:
-    """Store the source's array columns as lists (quietly: the page has them already), so the
-    updates that follow extend them; an array would be copied whole on every update."""
-    data = source.data
-    if any(isinstance(values, np.ndarray) for values in data.values()):
-        replace_columns_quietly(source, {name: values.tolist() if isinstance(
-            values, np.ndarray) else values for name, values in data.items()})
 
 
 def _columns(update: Update, json_limit: int | None) -> dict:

@@ -7,6 +7,7 @@ Bokeh 3.10 builds a session's document on a worker thread when the app is a func
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import panel as pn
@@ -15,6 +16,8 @@ from tornado.ioloop import IOLoop
 
 from .. import compat
 from .ticker import hand_to_loop
+
+log = logging.getLogger(__name__)
 
 
 def server_session_document() -> Document | None:
@@ -45,4 +48,28 @@ def change_document(doc: Document | None, change: Callable[[], object]) -> None:
     if doc is None or compat.takes_changes(doc):
         change()
     else:
-        doc.add_next_tick_callback(change)
+        next_tick(doc, change, "a change of the page")
+
+
+def next_tick(doc: Document, callback: Callable[[], object], what: str) -> None:
+    """Run ``callback`` on the document's next tick, under its lock. A lock that ends under it
+    is one WARNING naming ``what`` (see ``lock_ended``); any other error goes to Bokeh."""
+    def run() -> None:
+        try:
+            callback()
+        except Exception:
+            if not lock_ended(doc, what):
+                raise
+
+    doc.add_next_tick_callback(run)
+
+
+def lock_ended(doc: Document, what: str) -> bool:
+    """After a locked callback of ``doc`` failed: whether its lock had ended under it (Bokeh
+    3.10 runs the callback on a worker thread, and Panel 1.10 stopping its server cancels the
+    task holding the lock); if so, says so in one WARNING naming ``what``."""
+    if not compat.lock_lost(doc):
+        return False
+    log.warning("%s not done: its document lock ended under it (Bokeh cancelled the "
+                "callback, as when the server stops)", what)
+    return True

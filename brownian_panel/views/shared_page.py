@@ -33,6 +33,7 @@ from ..model.validation import kept
 from ..runtime.logs import quiet_client_errors
 from ..runtime.session import (
     change_document,
+    next_tick,
     on_server_loop,
     server_loop,
     server_session_document,
@@ -229,7 +230,7 @@ class SharedApp(Viewer):
         if self._doc is None or pn.state.curdoc is self._doc:
             action()
         else:
-            self._doc.add_next_tick_callback(action)
+            next_tick(self._doc, action, "a change of the page")
 
     def _on_model(self, event: param.parameterized.Event) -> None:
         self._on_page(self._show_controls)

@@ -9,6 +9,7 @@ import threading
 from bokeh.models import GlyphRenderer
 
 from brownian_panel import compat
+from brownian_panel.runtime.session import change_document
 from brownian_panel.views.plot import ENSEMBLE
 
 from ..helpers import LiveClient, wait_until
@@ -63,11 +64,37 @@ def test_an_update_whose_lock_ended_under_it_is_one_warning_and_the_stream_goes_
     with LiveClient(served_app.url, {"period": "50"}) as client:
         app = served_app.app()
         wait_until(lambda: client.points >= 3)
-        updates = app.stream.updates
-        assert _outside_the_lock(served_app, lambda: app.stream._show(locked=True))
-        assert app.stream.updates == updates  # not shown
+        shown_by_it = []
+
+        def show() -> None:  # counted in the same callback: a tick may run before or after
+            updates = app.stream.updates
+            app.stream._show(locked=True)
+            shown_by_it.append(app.stream.updates - updates)
+
+        assert _outside_the_lock(served_app, show)
+        assert shown_by_it == [0]  # not shown
         messages = [record.getMessage() for record in log_records.records]
         assert any("document lock ended under it" in message for message in messages)
         assert not any(record.exc_info for record in log_records.records), messages
         shown = client.points
         wait_until(lambda: client.points > shown + 3)
+
+
+def test_a_page_change_whose_lock_ended_under_it_is_one_warning(served_app, log_records,
+                                                                monkeypatch):
+    # The same for a change handed to the document's next tick (``change_document``): Bokeh
+    # would log the change's traceback. The callback Bokeh would run is run where no lock is.
+    with LiveClient(served_app.url, {"period": "50"}):
+        app = served_app.app()
+        document = app.stream.source.document
+        scheduled = []
+        monkeypatch.setattr(document, "add_next_tick_callback", scheduled.append)
+        assert _outside_the_lock(served_app, lambda: change_document(
+            document, lambda: setattr(app.header, "text", "changed")))
+        monkeypatch.undo()
+        assert len(scheduled) == 1 and app.header.text != "changed"  # handed to the next tick
+        assert _outside_the_lock(served_app, scheduled[0])
+        messages = [record.getMessage() for record in log_records.records]
+        assert messages == ["a change of the page not done: its document lock ended under it "
+                            "(Bokeh cancelled the callback, as when the server stops)"]
+        assert not any(record.exc_info for record in log_records.records)
