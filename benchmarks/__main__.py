@@ -35,10 +35,10 @@ from .harness import (
     measure_latency,
     measure_ping_rtt,
     measure_streaming,
-    median,
     running,
 )
 from .machine import machine, stack
+from .stats import median
 
 
 def run(options: argparse.Namespace) -> dict:

@@ -28,19 +28,13 @@ import time
 from functools import partial
 from pathlib import Path
 
-from .harness import VARIANTS, chromium_page, cpu_seconds, median, running
+from .harness import VARIANTS, chromium_page, cpu_seconds, running
 from .machine import machine, stack
 from .pageclient import open_page
+from .stats import median, percentile
 
 #: Seconds after a page's first point in which its later parts are built (one page alone).
 WHOLE_PAGE_S = 1.2
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def page_open(server, pages: int, warmup: int = 3, period: int = 500) -> dict:
@@ -94,8 +88,8 @@ def arrivals(server, sessions: int, spacing_ms: float, period: int, after_s: flo
     due = sessions * after_s * 1000 / period
     return {"sessions": sessions, "spacing_ms": spacing_ms, "period_ms": period,
             "after_s": after_s, "errors": sum(bool(o.error) for o in opened),
-            "first_point_s_p50": round(_percentile(firsts, 0.5), 2),
-            "first_point_s_p99": round(_percentile(firsts, 0.99), 2),
+            "first_point_s_p50": round(percentile(firsts, 50), 2),
+            "first_point_s_p99": round(percentile(firsts, 99), 2),
             "first_point_s_max": round(max(firsts), 2),
             "within_5_s": sum(f <= 5.0 for f in firsts),
             "delivered_over_due": round(delivered / due, 4),

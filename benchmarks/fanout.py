@@ -31,7 +31,8 @@ from support import processes as components
 
 from .harness import cpu_seconds
 from .machine import machine, stack
-from .shared import _percentiles, _produced
+from .shared import _produced
+from .stats import distribution
 
 PERIOD_MS = 100
 
@@ -87,7 +88,7 @@ def ours(viewers: int, seconds: float, processes: int) -> dict:
                 "cpu_ms_per_viewer_update": round(1000 * cpu / due, 4),
                 "server_cpu_percent": round(100 * cpu / seconds, 1),
                 "delivered_over_due": round(len(arrivals) / due, 4),
-                "latency_ms": _percentiles([1000 * (read - produced[int(step)])
+                "latency_ms": distribution([1000 * (read - produced[int(step)])
                                             for step, read in arrivals
                                             if int(step) in produced])}
     finally:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -25,6 +24,8 @@ import brownian_panel.views  # noqa: F401  (registers Panel's and our Bokeh mode
 from brownian_panel.cli import CHECK_UNUSED_SESSIONS_MS
 from support.bokeh_client import handle_messages_in_a_loop
 from support.processes import free_port, port_open
+
+from .stats import median, percentile
 
 #: Sessions end ~6 s after their clients close (no reconnection is measured here).
 UNUSED_SESSION_LIFETIME_MS = 5_000
@@ -415,8 +416,7 @@ def _path_loaded(page, points: int = 1) -> None:
 
 
 def _percentiles(values, *qs) -> list[float]:
-    return [round(float(np.percentile(values, q)), 1) if len(values) else float("nan")
-            for q in qs]
+    return [round(percentile(values, q), 1) for q in qs]
 
 
 def measure_latency(server: Server, seconds: float = 10.0, period_ms: int = 100,
@@ -469,6 +469,3 @@ def measure_browser_fps(server: Server, window: int = 10_000, points_per_s: int 
             "latency_ms_p50_last_fifth": _percentiles(latencies[-fifth:], 50)[0],
             "latency_ms_p99": _percentiles(latencies, 99)[0]}
 
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")

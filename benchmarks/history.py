@@ -22,11 +22,12 @@ import numpy as np
 from brownian_panel.model.history import History
 
 from .machine import machine
+from .stats import percentile
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
     values = np.asarray(samples) * 1e6
-    return {"p50_us": float(np.median(values)), "p99_us": float(np.percentile(values, 99))}
+    return {"p50_us": percentile(values, 50), "p99_us": percentile(values, 99)}
 
 
 def _numpy_scan(values: np.ndarray, start: int, stop: int, pixels: int) -> None:

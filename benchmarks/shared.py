@@ -49,6 +49,7 @@ from .harness import (
     tree_cpu_seconds,
 )
 from .machine import machine
+from .stats import distribution
 
 PERIOD_MS = 100
 
@@ -167,7 +168,7 @@ def overload(viewers: int, seconds: float) -> dict:
         "points_over_drawn": {"min": round(float(points.min()) / drawn, 3),
                               "median": round(float(np.median(points)) / drawn, 3),
                               "max": round(float(points.max()) / drawn, 3)},
-        "interval_ms": _percentiles(intervals.tolist()),
+        "interval_ms": distribution(intervals.tolist()),
         "server_rss_mib": [round(rss_before / 2**20, 1), round(rss_after / 2**20, 1)],
     }
 
@@ -208,15 +209,15 @@ def through_nginx(viewers: int, seconds: float, control_trials: int = 20,
             "delivered_over_due": round(delivered / (viewers * seconds * 10), 3),
             # Until the viewer had applied the update, and until it had read its first frame
             # (without the load clients' own decoding and queueing behind other sessions).
-            "latency_ms": _percentiles([1000 * (applied - t) for t, applied, _ in arrivals]),
-            "latency_to_read_ms": _percentiles([1000 * (read - t) for t, _, read in arrivals]),
+            "latency_ms": distribution([1000 * (applied - t) for t, applied, _ in arrivals]),
+            "latency_to_read_ms": distribution([1000 * (read - t) for t, _, read in arrivals]),
             "cpu_percent": {name: round(100 * cpu / measured["wall"], 1)
                             for name, cpu in measured["cpu"].items()},
         }
         _settle()
         raw_arrivals = _raw_load(url.replace("http://", "ws://") + "/ws", viewers, seconds)
         produced = _produced(redis.url)
-        result["raw_viewers_latency_ms"] = _percentiles([
+        result["raw_viewers_latency_ms"] = distribution([
             1000 * (read - produced[int(step)]) for step, read in raw_arrivals
             if int(step) in produced])
         result["raw_viewers_delivered_over_due"] = round(
@@ -264,15 +265,6 @@ def _raw_load(ws_url: str, viewers: int, seconds: float, processes: int = 2) -> 
     return arrivals
 
 
-def _percentiles(values: list[float]) -> dict:
-    if not values:
-        return {"n": 0}
-    array = np.asarray(values)
-    return {"n": len(array), "p50": round(float(np.median(array)), 1),
-            "p99": round(float(np.percentile(array, 99)), 1),
-            "max": round(float(array.max()), 1)}
-
-
 def _slider(client: LoadClient):
     from bokeh.models import Slider
 
@@ -316,7 +308,7 @@ def _control_latency(url: str, trials: int, viewers: int = 10) -> dict:
             if None not in times:
                 worst.append(1000 * (max(times) - sent))
             time.sleep(0.2)
-        return {**_percentiles(worst), "viewers": viewers}
+        return {**distribution(worst), "viewers": viewers}
     finally:
         for client in clients:
             client.close()

@@ -18,8 +18,9 @@ import sys
 
 from brownian_panel.compat import PUBLIC_PATHS_ENV, stack
 
-from .harness import VARIANTS, Variant, measure_streaming, median, running
+from .harness import VARIANTS, Variant, measure_streaming, running
 from .machine import machine
+from .stats import median
 
 #: Ours with every private fast path off (same app path and arguments as ours).
 PUBLIC_PATHS = Variant(

@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from .harness import VARIANTS, measure_streaming, median, running
+from .harness import VARIANTS, measure_streaming, running
 from .machine import machine, stack
+from .stats import median
 
 LOADS = {
     "10_hz": {"period": 100, "warmup_s": 10.0, "seconds": 10.0,

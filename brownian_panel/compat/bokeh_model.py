@@ -109,8 +109,11 @@ def append_quietly(source: ColumnDataSource, data: dict[str, Sequence[float] | n
         return
     for name, new in data.items():
         old = column(source, name)
-        # A list holding points stays one (an array would be copied whole on every update
-        # from then on); an empty one takes the first update's kind.
+        # A column holding points is a list from the first list update on, and a list stays
+        # one (an array is copied whole on every update); an empty one takes the update's kind.
+        if len(old) and isinstance(old, np.ndarray) and isinstance(new, list):
+            old = old.tolist()
+            set_column_quietly(source, name, old)
         if isinstance(old, list) and (old or not isinstance(new, np.ndarray)):
             # the list's own method: Bokeh's wrapper would notify
             list.extend(old, new.tolist() if isinstance(new, np.ndarray) else new)

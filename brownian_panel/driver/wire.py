@@ -30,6 +30,7 @@ from tornado.iostream import StreamClosedError
 from .. import compat
 from ..compat import append_quietly as append_columns
 from ..compat import session_websockets
+from .encode import encode_events
 
 _TEXT, _BINARY, _FIN = 0x1, 0x2, 0x80
 
@@ -154,10 +155,15 @@ def stream_message(source: ColumnDataSource, data: dict[str, Any], rollover: int
 
 
 def _event_message(events: list[Any], models: set[Model]) -> patch_doc:
-    """A PATCH-DOC message of ``events``, encoded knowing only ``models`` (not the document)."""
-    serializer = Serializer(references=models)
-    message = patch_doc(_header(), {}, {"events": serializer.encode(events)})
-    message.add_buffers(*serializer.buffers)
+    """A PATCH-DOC message of ``events``, encoded knowing only ``models`` (not the document):
+    built directly when every value is plain (``encode``), else by Bokeh's serializer."""
+    encoded = encode_events(events)
+    if encoded is None:
+        serializer = Serializer(references=models)
+        encoded = {"events": serializer.encode(events)}, serializer.buffers
+    content, buffers = encoded
+    message = patch_doc(_header(), {}, content)
+    message.add_buffers(*buffers)
     return message
 
 
@@ -181,11 +187,12 @@ def message_frames(message: patch_doc) -> bytes:
     return b"".join(parts)
 
 
-def pending_bytes(document: Document) -> int:
+def pending_bytes(document: Document, sockets: Sequence[Any] | None = None) -> int:
     """Bytes written to the document's WebSockets that the kernel has not yet taken (the most
-    of any connection): a client that stops reading makes this grow."""
-    return max((compat.unread_bytes(socket) for socket in session_websockets(document)),
-               default=0)
+    of any connection): a client that stops reading makes this grow. ``sockets``: theirs, if
+    the caller has them already."""
+    sockets = session_websockets(document) if sockets is None else sockets
+    return max((compat.unread_bytes(socket) for socket in sockets), default=0)
 
 
 def can_write_now(document: Document, sockets: Sequence[Any] | None = None) -> bool:

@@ -170,7 +170,7 @@ class SharedFeed:
         run, or it fell more than a window behind); the arrays are copies, the same ones for
         every subscriber in step (read them, do not change them)."""
         with self._lock:
-            key = (run, last, self._run, self._last, self._held)
+            key = (run, last)  # cleared whenever the ring changes
             if self._since[0] == key:  # the subscribers in step ask alike, one after another
                 return self._since[1]
             steps = self._last

@@ -104,7 +104,10 @@ def test_append_matches_bokehs_stream(start, new, rollover):
     append_columns(ours, {"x": new[0], "y": new[1]}, rollover)
     bokehs.stream({"x": new[0], "y": new[1]}, rollover=rollover)
     for name in ("x", "y"):
-        assert type(ours.data[name]) is type(bokehs.data[name])
+        # Bokeh's kind, except that a column holding points becomes (stays) a list when either
+        # side is one: Bokeh copies it into a new array on every update from then on.
+        lists = len(start[0]) and (isinstance(start[0], list) or isinstance(new[0], list))
+        assert type(ours.data[name]) is (list if lists else type(bokehs.data[name]))
         np.testing.assert_array_equal(ours.data[name], bokehs.data[name])
     assert changes == [], "the Python side is updated without notifications"
 
