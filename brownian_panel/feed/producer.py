@@ -62,6 +62,7 @@ class Producer:
         self._runs: dict[str, str] = {}
         self._announced: set[str] = set()
         self._cleared = False  # the runs of producers before this one are deleted
+        self._unreachable = False  # said so since the last connect
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Tick every ``model.period`` ms until ``stop`` is set."""
@@ -124,17 +125,23 @@ class Producer:
 
     def _client(self):
         if self._redis is None:
-            self._redis = connect(self.url)
-            self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-            self._pubsub.subscribe(CHANNEL)
+            client = connect(self.url)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            pubsub.subscribe(CHANNEL)  # raises while Redis is unreachable: nothing kept
+            self._redis, self._pubsub = client, pubsub
             self._version = -1  # read the controls again after a reconnect
             self._announced = set()  # and describe the runs again (Redis may have restarted)
-            log.info("producer connected to %s", self.url)
+            self._unreachable = False
+            log.info("producer connected to %s (%d updates to write)", self.url,
+                     len(self._pending))
         return self._redis
 
     def _lost(self, error: Exception) -> None:
-        if self._redis is not None:
-            log.warning("producer lost Redis (%s); %d updates kept", error, len(self._pending))
+        """Forget the connection; said once per outage (each tick retries)."""
+        if not self._unreachable:
+            log.warning("producer cannot reach Redis (%s); its updates are kept until it is "
+                        "back", error)
+            self._unreachable = True
         self._redis = self._pubsub = None
 
     def _apply_controls(self) -> None:

@@ -10,7 +10,7 @@ import redis
 from bokeh.events import ButtonClick
 from bokeh.models import Button, Div, Slider
 
-from brownian_panel.feed.redis_keys import RUNS
+from brownian_panel.feed.redis_keys import RUNS, STREAM, Entry, parse_entry
 
 from ..helpers import LiveClient, wait_until
 from ..helpers import client_model as _model
@@ -29,6 +29,21 @@ def _shows(client: LiveClient, text: str) -> bool:
 
 def _pause(client: LiveClient) -> None:
     client.send_event(ButtonClick(_model(client, Button, button_type="primary")))
+
+
+def _newest(store: redis.Redis) -> Entry:
+    """The newest entry of the feed's stream in Redis."""
+    [(_id, fields)] = store.xrevrange(STREAM, count=1)
+    return parse_entry(fields)
+
+
+def _last_step(store: redis.Redis, run: str) -> int:
+    """The last step of ``run`` that the stream holds."""
+    for _id, fields in store.xrevrange(STREAM, count=2000):
+        entry = parse_entry(fields)
+        if entry.run == run:
+            return entry.first + len(entry.y) - 1
+    raise AssertionError(f"the stream holds no entry of run {run}")
 
 
 def _same_path_to_the_end(*clients: LiveClient) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -95,18 +110,29 @@ def test_controls_reach_every_process_and_bad_values_none(producer, shared_backe
         _check_contiguous_and_equal(_same_path_to_the_end(first, second))
 
 
-def test_redis_killed_and_restarted_loses_nothing(redis_server, producer, shared_backend):
+def test_redis_killed_and_restarted_loses_nothing(redis_server, producer, start_producer,
+                                                  shared_backend):
     one, two = shared_backend(), shared_backend()
     with LiveClient(one) as first, LiveClient(two) as second:
         wait_until(lambda: first.points >= 100 and second.points >= 100, timeout=30)
+        store = redis.Redis.from_url(redis_server.url)
+        old_run = _newest(store).run
         # A reset and a variance before the crash: Redis will lose both with its hash.
         first.send_event(ButtonClick(_model(first, Button, label="Reset")))
-        wait_until(lambda: second.points and _path(second)[0][0] == 1, timeout=10)
         first.set_property(_model(first, Slider, title="Variance"), "value", 0.4)
         wait_until(lambda: _model(second, Slider, title="Variance").value == 0.4, timeout=10)
-        # Both pages on the new run (a page may still show the old one, or the new run's
-        # first, empty, update), with 500 points of it (``points`` counts the old run's too).
-        wait_until(lambda: all(len(_path(client)[0]) >= 500 and _path(client)[0][0] == 1
+        # The producer has taken both: its new run, drawn with 0.4. (A control in the hash
+        # that the producer has not read yet dies with Redis: the pages then show what the
+        # producer draws with. CI killed Redis that early once.)
+        wait_until(lambda: _newest(store).run != old_run and _newest(store).variance == 0.4,
+                   timeout=10)
+        new_run = _newest(store).run
+        # Both pages show 500 points of the new run; each run starts at step 1, so a page is
+        # on the new one once it holds a step the old run never reached.
+        beyond_old = _last_step(store, old_run) + 500
+        wait_until(lambda: _newest(store).run == new_run and _last_step(store, new_run)
+                   >= beyond_old, timeout=30)
+        wait_until(lambda: all(len(_path(client)[0]) and _path(client)[0][-1] >= beyond_old
                                for client in (first, second)), timeout=30)
         redis_server.kill()
         wait_until(lambda: _interrupted(first) and _interrupted(second), timeout=10)
@@ -137,6 +163,9 @@ def test_redis_killed_and_restarted_loses_nothing(redis_server, producer, shared
         # The run is described again (a backend started now exports the producer's settings).
         runs = redis.Redis.from_url(redis_server.url).hgetall(RUNS)
         assert [json.loads(value)["settings"]["window"] for value in runs.values()] == [5000]
+        # The producer said it lost Redis once, not at every tick of the outage.
+        said = start_producer.logs[0].read_text(errors="replace")
+        assert said.count("cannot reach Redis") == 1, said[-3000:]
         print(f"stream flowing again {flowing:.2f} s after redis-server restarted")
 
 
