@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import sys
 import threading
 import time
@@ -137,6 +138,33 @@ class LiveClient:
     @property
     def points(self) -> int:
         return len(self.source.data["x"])
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The client's columns as copies, read on its own loop between two messages: its
+        thread applies a streamed update column after column."""
+        read: concurrent.futures.Future = concurrent.futures.Future()
+
+        def copy() -> None:
+            try:
+                read.set_result({name: np.array(values)
+                                 for name, values in self.source.data.items()})
+            except BaseException as error:  # reported in the calling thread
+                read.set_exception(error)
+
+        self.session._connection.io_loop.add_callback(copy)
+        return read.result(timeout=10)
+
+    def settled(self, points: int, last: float | None = None, timeout: float = 10.0
+                ) -> dict[str, np.ndarray]:
+        """``columns()`` once they hold ``points`` points (the last at x = ``last``: a window
+        that rolls over holds as many before the last update as after)."""
+        def holding() -> dict[str, np.ndarray] | None:
+            columns = self.columns()
+            x = columns["x"]
+            done = len(x) == points and (last is None or (len(x) and x[-1] == last))
+            return columns if done else None
+
+        return wait_until(holding, timeout=timeout)
 
     def set_property(self, model, name: str, value) -> None:
         """Change a property of a model of the client document, as a browser patch would."""

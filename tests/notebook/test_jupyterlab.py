@@ -210,7 +210,10 @@ def test_the_parameter_editors_slider_sets_variance_in_the_kernel(notebook):
         # The slider's title shows its value at once; the kernel's arrives a little later.
         variance = notebook.kernel.value("app.model.variance")
         shown_value = float(re.search(r"Variance:\s*([\d.]+)", title.inner_text()).group(1))
-        assert variance > before + 0.2
+        assert variance > before + 0.2, (
+            f"the kernel's variance {variance} (before: {before}); the editor's slider shows "
+            f"{shown_value}; browser console errors and warnings: "
+            f"{notebook.console_problems[-10:]}")
         assert shown_value == pytest.approx(variance, abs=0.05)  # the title rounds to 0.1
         return variance, shown_value
 

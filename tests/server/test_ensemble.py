@@ -11,27 +11,13 @@ import numpy as np
 from ..helpers import LiveClient, run_in_session, wait_until
 
 
-def _columns(client: LiveClient) -> dict[str, np.ndarray]:
-    return {name: np.asarray(values) for name, values in client.source.data.items()}
-
-
-def _settled(client: LiveClient, points: int) -> dict[str, np.ndarray]:
-    """The client's columns once every one holds ``points``: its thread appends a streamed
-    update column after column, so x can be complete while the others are not yet."""
-    def settled():
-        columns = _columns(client)
-        return all(len(values) == points for values in columns.values()) and columns
-
-    return wait_until(settled, timeout=10)
-
-
 def test_a_few_paths_are_drawn_as_lines(served_app):
     with LiveClient(served_app.url, {"paths": "3", "seed": "4", "period": "20",
                                      "batch": "10"}) as client:
         app = served_app.app()
         wait_until(lambda: client.points >= 100, timeout=20)
         run_in_session(app, lambda: app.model.param.update(paused=True))
-        columns = _settled(client, app.model.steps)
+        columns = client.settled(app.model.steps)
         assert sorted(columns) == ["x", "y", "y1", "y2"]
         rng = np.random.default_rng(4)
         paths = np.cumsum(np.concatenate(
@@ -48,7 +34,7 @@ def test_many_paths_show_quantile_bands_msd_and_export_every_path(served_app):
         app = served_app.app()
         wait_until(lambda: app.model.steps >= 2_000, timeout=30)
         run_in_session(app, lambda: app.model.param.update(paused=True))
-        columns = _settled(client, min(app.model.steps, app.model.window))
+        columns = client.settled(min(app.model.steps, app.model.window))
         assert sorted(columns) == ["q05", "q25", "q75", "q95", "x", "y"]
         everything = served_app.on_server_loop(app.ensemble.values)
         assert everything.shape == (200, app.model.steps)
@@ -92,15 +78,15 @@ def test_changing_the_number_of_paths_restarts_with_the_new_layout(served_app):
     with LiveClient(served_app.url, {"seed": "1", "period": "20", "batch": "10"}) as client:
         app = served_app.app()
         wait_until(lambda: client.points >= 50, timeout=20)
-        assert sorted(_columns(client)) == ["x", "y"]
+        assert sorted(client.columns()) == ["x", "y"]
         assert app.displacement.figure is None  # built only for ensembles
         run_in_session(app, lambda: app.model.param.update(paths=2))
-        wait_until(lambda: sorted(_columns(client)) == ["x", "y", "y1"]
+        wait_until(lambda: sorted(client.columns()) == ["x", "y", "y1"]
                    and client.points >= 20, timeout=20)
-        assert _columns(client)["x"][0] == 1  # a restart
+        assert client.columns()["x"][0] == 1  # a restart
         assert app.displacement.figure.visible
         run_in_session(app, lambda: app.model.param.update(paths=1))
-        wait_until(lambda: sorted(_columns(client)) == ["x", "y"] and client.points >= 20,
+        wait_until(lambda: sorted(client.columns()) == ["x", "y"] and client.points >= 20,
                    timeout=20)
         assert not app.displacement.figure.visible
         # the path and the anchor that holds the ranges while the path is empty

@@ -27,9 +27,9 @@ def test_client_holds_the_points_the_server_streamed(served_app):
         wait_until(lambda: client.points >= 21)
         run_in_session(app, lambda: app.model.param.update(paused=True))
         server_x, server_y = app.stream.path()
-        wait_until(lambda: client.points == len(server_x))
-        np.testing.assert_array_equal(client.source.data["x"], server_x)
-        np.testing.assert_allclose(client.source.data["y"], server_y)
+        columns = client.settled(len(server_x), server_x[-1])
+        np.testing.assert_array_equal(columns["x"], server_x)
+        np.testing.assert_allclose(columns["y"], server_y)
 
 
 def test_two_sessions_have_independent_paths_and_state(served_app):
@@ -46,8 +46,9 @@ def test_two_sessions_have_independent_paths_and_state(served_app):
         grown = second.points
         wait_until(lambda: second.points >= grown + 5)
         assert first.points == frozen
-        n = min(first.points, second.points)
-        assert not np.allclose(first.source.data["y"][:n], second.source.data["y"][:n])
+        first_y, second_y = first.columns()["y"], second.columns()["y"]
+        n = min(len(first_y), len(second_y))
+        assert not np.allclose(first_y[:n], second_y[:n])
 
 
 def test_query_string_sets_the_model(served_app):

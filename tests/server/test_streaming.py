@@ -14,9 +14,8 @@ from ..helpers import LiveClient, run_in_session, wait_until
 def _paused_paths(client, app):
     run_in_session(app, lambda: app.model.param.update(paused=True))
     server_x, server_y = app.stream.path()
-    wait_until(lambda: client.points == len(server_x))
-    return (np.asarray(client.source.data["x"]), np.asarray(client.source.data["y"]),
-            server_x, server_y)
+    columns = client.settled(len(server_x), server_x[-1])
+    return columns["x"], columns["y"], server_x, server_y
 
 
 def test_binary_batches_and_rollover_match_the_server(served_app):
