@@ -27,6 +27,7 @@ from .bokeh_model import (
     set_quietly,
     source_with_id,
 )
+from .bokeh_receiver import FRESH_RECEIVER, fresh_receiver_js
 from .bokeh_repull import REPULL_INLINE, make_repull_keep_buffers, reconnected_page
 from .bokeh_server import (
     LOCK_STATE,
@@ -41,7 +42,12 @@ from .bokeh_server import (
 )
 from .bokeh_ws_close import CLOSE_AFTER_DESTROY, close_quietly_after_session_destroyed
 from .feature import NOT_NEEDED, OFF, ON, PUBLIC_PATHS_ENV, Feature
-from .panel_document import PANEL_WRITE_QUEUE, panel_holds_writes
+from .panel_document import (
+    PANEL_WRITE_QUEUE,
+    STRANDED_WRITES,
+    panel_holds_writes,
+    send_stranded_writes,
+)
 from .panel_notebook import (
     CHANGE_RELEASE,
     COMM_HANDLER,
@@ -65,9 +71,9 @@ from .tornado_socket import (
 
 #: Every fast path on private names, in the order ``report`` lists them.
 FEATURES: tuple[Feature, ...] = (
-    SESSION_CONNECTIONS, LOCK_STATE, PANEL_WRITE_QUEUE, QUIET_CHANGES, PROTOCOL_STATE,
-    WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, REPULL_INLINE,
-    CLOSE_AFTER_DESTROY, DEBOUNCE,
+    SESSION_CONNECTIONS, LOCK_STATE, PANEL_WRITE_QUEUE, STRANDED_WRITES, QUIET_CHANGES,
+    PROTOCOL_STATE, WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, REPULL_INLINE,
+    FRESH_RECEIVER, CLOSE_AFTER_DESTROY, DEBOUNCE,
     PARAM_LINK, VIEWS, COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH, PENDING_WRITES,
     NEW_MODELS,
 )
@@ -114,10 +120,12 @@ __all__ = [
     "DIRECT_WRITES", "FEATURES", "NOT_NEEDED", "OFF", "ON", "PUBLIC_PATHS_ENV", "Feature",
     "COMM_MANAGER_PATCH", "COMM_MANAGER_PATCH_JS", "RefuseInvalidValue", "answer_at_once",
     "append_quietly", "column", "compressing", "direct_writes", "forget_pong",
+    "fresh_receiver_js",
     "handle_comm_messages_on_main_thread", "make_patch_curdoc_exception_safe",
     "make_repull_keep_buffers", "reconnected_page", "close_quietly_after_session_destroyed",
     "panel_holds_writes", "pong_received", "refuse_client_writes",
-    "release_holds_after_browser_changes", "replace_columns_quietly", "report", "sent_to_page",
+    "release_holds_after_browser_changes", "replace_columns_quietly", "report",
+    "send_stranded_writes", "sent_to_page",
     "server_session", "session_locked", "session_websockets", "set_column_quietly",
     "lock_lost", "model_with_id", "set_quietly", "source_with_id", "stack", "takes_changes",
     "unread_bytes", "view_comm", "watches_pongs", "write_locked",

@@ -6,8 +6,8 @@ import enum
 
 from bokeh.document import Document
 
-from ..compat import session_websockets, unread_bytes
-from .wire import MAX_UNREAD_BYTES, can_write_now
+from ..compat import send_stranded_writes, session_websockets
+from .wire import MAX_UNREAD_BYTES, can_write_now, pending_bytes
 
 
 class Write(enum.Enum):
@@ -30,8 +30,9 @@ def decide(doc: Document | None, max_unread: int = MAX_UNREAD_BYTES) -> Write:
     if doc is None:
         return Write.HERE
     sockets = list(session_websockets(doc))  # asked once: this runs for every update
-    if any(unread_bytes(socket) > max_unread for socket in sockets):
+    if pending_bytes(doc, sockets) > max_unread:
         return Write.BEHIND
     if not can_write_now(doc, sockets):
+        send_stranded_writes(doc)  # Panel may hold a change with no task left to send it
         return Write.LOCKED
     return Write.NOW

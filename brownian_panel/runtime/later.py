@@ -21,6 +21,7 @@ from bokeh.document import Document
 from tornado.ioloop import IOLoop
 
 from .registry import LATER_QUEUES
+from .session import lock_ended
 from .ticker import hand_to_loop
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ class Part:
     ready: Callable[[], bool]
     queued_at: float
     cancelled: bool = False
+    #: ``time.monotonic()`` when its build began (None: not yet).
+    started_at: float | None = None
 
 
 class LaterQueue:
@@ -81,6 +84,11 @@ class LaterQueue:
     def __len__(self) -> int:
         return sum(not part.cancelled for part in self._parts)
 
+    @property
+    def building(self) -> bool:
+        """Whether a part is being built (its page not yet answered)."""
+        return self._building is not None
+
     def _add(self, part: Part) -> None:
         self._parts.append(part)
         self._schedule()
@@ -111,17 +119,17 @@ class LaterQueue:
 
     def _give_up(self, part: Part) -> None:
         if self._building is part:
-            log.info("a page part waited %.0f s for its session; the other pages' parts go on",
-                     GIVE_UP_S)
+            waited = ("its session to run it" if part.started_at is None
+                      else "its session's callbacks queued meanwhile to run")
+            log.info("a page part waited %g s for %s; the other pages' parts go on",
+                     GIVE_UP_S, waited)
             self._building = None
             self._schedule()
 
     def _first_ready(self, now: float) -> Part | None:
-        while self._parts and self._parts[0].cancelled:
-            self._parts.popleft()
+        if any(part.cancelled for part in self._parts):  # released pages': dropped wherever
+            self._parts = deque(part for part in self._parts if not part.cancelled)
         for part in self._parts:
-            if part.cancelled:
-                continue
             try:
                 ready = part.ready() or now - part.queued_at >= FIRST_POINT_WAIT_S
             except Exception:
@@ -133,14 +141,18 @@ class LaterQueue:
         return None
 
     def _build(self, part: Part) -> None:
-        if part.cancelled:  # its page was released
+        if part.cancelled:  # its page was released: the next part goes now
+            if self._building is part:
+                self._building = None
+                self._schedule()
             return
-        started = time.monotonic()
+        started = part.started_at = time.monotonic()
         try:
             part.build()
             self.built += 1
         except Exception:
-            log.exception("building a part of a page failed; the page goes on without it")
+            if not lock_ended(part.doc, "a part of the page"):
+                log.exception("building a part of a page failed; the page goes on without it")
         # Panel may apply the part's layout change in a callback of its own, queued meanwhile:
         # the part is done once the document's callbacks queued so far have run.
         part.doc.add_next_tick_callback(lambda: self._built(part, started))

@@ -1,6 +1,8 @@
 """Test-only Panel server plugin (``--plugins tests.apps.process_state``): ``GET /process_state``
 answers, as JSON, the process's shared timers ({period: streams}) and, after a full garbage
-collection, its RSS, how many objects are alive, and how many of the kinds a page makes.
+collection, its RSS, how many objects are alive, how many of the kinds a page makes, and
+where the queue of page parts built after the first point stands (``runtime.later``) with
+the sessions whose page here is not yet whole.
 
 A plain route, not a Panel app: asking makes no session of its own.
 """
@@ -9,8 +11,10 @@ import gc
 import json
 import os
 
+from tornado.ioloop import IOLoop
 from tornado.web import RequestHandler
 
+from brownian_panel.runtime.later import later_for
 from brownian_panel.runtime.ticker import ticker_for
 
 #: What each page of ours makes (none should be alive once its session has ended).
@@ -20,14 +24,27 @@ PER_PAGE = ("BrownianApp", "BrownianMotion", "ColumnDataSource", "Figure", "Serv
 class ProcessStateHandler(RequestHandler):
     def get(self) -> None:
         timers = {str(period): count for period, count in ticker_for().periods().items()}
+        later = later_for(IOLoop.current())  # the page parts built after the first point
         gc.collect()
-        kinds = collections.Counter(type(item).__name__ for item in gc.get_objects())
+        objects = gc.get_objects()
+        kinds = collections.Counter(type(item).__name__ for item in objects)
+        # Sessions whose page here still holds a placeholder of a part built after the first
+        # point (the page a client sees is whole once neither is left).
+        not_whole = sorted(
+            item._doc.session_context.id for item in objects
+            if type(item).__name__ == "BrownianApp" and getattr(item, "_doc", None) is not None
+            and item._doc.session_context is not None
+            and any(item._doc.get_model_by_name(name) is not None
+                    for name in ("controls-to-come", "plots-to-come")))
+        del objects
         with open("/proc/self/statm") as statm:
             rss = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         self.set_header("Content-Type", "application/json")
         self.write(json.dumps({
             "timers": timers, "rss": rss, "objects": sum(kinds.values()),
             "per_page": {kind: kinds[kind] for kind in PER_PAGE},
+            "later": {"queued": len(later), "built": later.built,
+                      "building": later.building, "sessions_not_whole": not_whole},
         }))
 
 

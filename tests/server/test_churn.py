@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
 import pytest
@@ -49,8 +50,17 @@ def _wave(url: str, size: int, base: str) -> None:
     try:
         for client in clients:
             client.load()
-        for client in clients:
-            client.wait_whole(timeout=60)
+        for number, client in enumerate(clients):
+            try:
+                client.wait_whole(timeout=60)
+            except AssertionError as error:  # say where the page and the server's queue stand
+                shown = client.points
+                time.sleep(1.0)
+                raise AssertionError(
+                    f"page {number} of {size} (session {client.session.id}) not whole: {error}; "
+                    f"its client {'still' if client.session.connected else 'not'} connected, "
+                    f"points {shown} -> {client.points} in 1 s; server: {_state(base)}"
+                ) from error
         wait_until(lambda: all(client.points >= 2 for client in clients), timeout=30)
         # One shared timer ticks this wave (and what is left of the last one).
         timers = _state(base)["timers"]

@@ -3,6 +3,7 @@ turns one off with one WARNING, and the public path works."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import numpy as np
@@ -85,6 +86,27 @@ def test_with_public_paths_the_helpers_take_the_public_way(fresh_features):
     slider = pn.widgets.FloatSlider()
     compat.answer_at_once(slider)
     assert slider._debounce == 50
+    assert not compat.send_stranded_writes(Document())
+
+
+def test_a_change_panel_left_queued_without_a_writer_is_sent(fresh_features):
+    # The state Panel's write task leaves when a change was queued while it wrote: the
+    # document's queue filled, its block removed (no task will send it).
+    from panel.io import document as panel_document
+
+    block, queue = compat.panel_document._queues()
+    doc = Document()
+
+    async def scenario():
+        queue[doc] = {} if queue is getattr(panel_document, "_WRITE_MSGS", None) else []
+        assert doc not in block
+        assert compat.send_stranded_writes(doc)
+        assert not compat.send_stranded_writes(doc)  # its writer is on its way
+        for _ in range(10):
+            await asyncio.sleep(0)
+        return doc in queue, doc in block
+
+    assert asyncio.run(scenario()) == (False, False)  # Panel's writer sent it and unblocked
 
 
 def test_report_lists_the_stack_and_every_feature(fresh_features):
@@ -114,7 +136,7 @@ def test_quiet_changes_are_in_place_without_events(fresh_features):
     assert events == []
 
 
-def test_a_column_holding_points_stays_a_list_when_an_array_is_appended(fresh_features):
+def test_a_column_holding_points_is_a_list_from_the_first_list_update(fresh_features):
     source = ColumnDataSource(data={"x": [1.0, 2.0], "y": [7.0, 8.0]})
     compat.append_quietly(source, {"x": np.array([3.0, 4.0, 5.0]), "y": np.array([6.0] * 3)},
                           rollover=4)
@@ -123,6 +145,11 @@ def test_a_column_holding_points_stays_a_list_when_an_array_is_appended(fresh_fe
     empty = ColumnDataSource(data={"x": []})
     compat.append_quietly(empty, {"x": np.array([6.0])}, rollover=4)
     assert isinstance(compat.column(empty, "x"), np.ndarray)  # an empty one: the array's kind
+    compat.append_quietly(empty, {"x": [7.0]}, rollover=4)  # e.g. after a big catch-up
+    x = compat.column(empty, "x")
+    assert isinstance(x, list) and x == [6.0, 7.0]  # list updates extend it from now on
+    compat.append_quietly(empty, {"x": [8.0]}, rollover=4)
+    assert compat.column(empty, "x") is x
 
 
 def test_a_fixed_id_source(fresh_features):
@@ -169,3 +196,11 @@ def test_the_quiet_close_is_probed_on_bokehs_own_on_close(fresh_features):
     assert WSHandler.on_close._brownian_panel
     compat.CLOSE_AFTER_DESTROY.reset()  # probed again once replaced: still on
     assert compat.CLOSE_AFTER_DESTROY.state == compat.ON
+
+
+def test_the_connection_lost_code_renews_the_receiver_only_when_the_shape_is_there(
+        fresh_features):
+    assert "new lost._receiver.constructor()" in compat.fresh_receiver_js()
+    fresh_features.setenv(compat.PUBLIC_PATHS_ENV, compat.FRESH_RECEIVER.name)
+    compat.FRESH_RECEIVER.reset()
+    assert compat.fresh_receiver_js() == ""  # BokehJS's own reconnection, and one WARNING

@@ -100,6 +100,27 @@ def test_cancelled_failed_and_never_run_parts_do_not_hold_the_queue(monkeypatch,
     assert "building a part of a page failed" in caplog.text
 
 
+def test_a_part_cancelled_once_handed_to_its_page_does_not_hold_the_queue(monkeypatch):
+    monkeypatch.setattr(later_module, "GIVE_UP_S", 2.0)
+
+    async def scenario():
+        queue = LaterQueue(IOLoop.current())
+        done: list[tuple[str, float]] = []
+        start = time.monotonic()
+        # Handed to its document at once, which runs it 0.2 s later: released meanwhile.
+        released = queue.add(Doc(late_s=0.2), lambda: done.append(("released", 0.0)),
+                             lambda: True)
+        queue.add(Doc(), lambda: done.append(("next", time.monotonic() - start)), lambda: True)
+        await asyncio.sleep(0.05)
+        queue.cancel(released)
+        await asyncio.sleep(1.0)
+        return done
+
+    done = _run(scenario)
+    assert [name for name, _ in done] == ["next"]
+    assert done[0][1] < 0.5  # not after GIVE_UP_S
+
+
 def test_a_part_of_a_busy_session_is_built_late_without_holding_the_others(monkeypatch):
     monkeypatch.setattr(later_module, "GIVE_UP_S", 0.2)
 
@@ -115,3 +136,38 @@ def test_a_part_of_a_busy_session_is_built_late_without_holding_the_others(monke
     done, queue = _run(scenario)
     assert done == ["next", "busy"]  # the next page did not wait; the busy one was not dropped
     assert queue.built == 2 and len(queue) == 0
+
+
+class FollowUpLate(Doc):
+    """Runs a part's build at once and what follows it (queued after the build) late."""
+
+    def __init__(self, late_s: float):
+        super().__init__()
+        self.calls = 0
+        self.follow_late_s = late_s
+
+    def add_next_tick_callback(self, callback) -> None:
+        self.calls += 1
+        IOLoop.current().call_later(0.0 if self.calls == 1 else self.follow_late_s, callback)
+
+
+def test_a_part_given_up_on_says_what_it_waited_for(monkeypatch, caplog):
+    monkeypatch.setattr(later_module, "GIVE_UP_S", 0.2)
+
+    async def scenario():
+        queue = LaterQueue(IOLoop.current())
+        done: list[str] = []
+        queue.add(Doc(runs=False), lambda: done.append("never"), lambda: True)
+        queue.add(FollowUpLate(0.5), lambda: done.append("built"), lambda: True)
+        queue.add(Doc(), lambda: done.append("last"), lambda: True)
+        await asyncio.sleep(1.2)
+        return done
+
+    with caplog.at_level(logging.INFO, logger="brownian_panel.runtime.later"):
+        done = _run(scenario)
+    assert done == ["built", "last"]
+    waits = [record.getMessage() for record in caplog.records if "waited" in record.getMessage()]
+    assert waits == [
+        "a page part waited 0.2 s for its session to run it; the other pages' parts go on",
+        "a page part waited 0.2 s for its session's callbacks queued meanwhile to run; the other "
+        "pages' parts go on"]
