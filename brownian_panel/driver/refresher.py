@@ -50,9 +50,13 @@ class Refresher:
         self._cache = cache
         self._queued: object | None = None
         self._queued_urgent = False
+        #: The queued refresh stands in for an update's that was not due (see ``request``).
+        self._queued_for_update = False
         self._locked_pending = False
         self._released = False
         self._last = -float("inf")
+        #: When the refresh that the next one is due after ran (``_next_due``).
+        self._due_from = -float("inf")
 
     @property
     def last(self) -> float:
@@ -83,21 +87,27 @@ class Refresher:
                 return
             self._loop.remove_timeout(self._queued)
         # Asked by an update but not due: a later update will most likely find it due and
-        # refresh in its write; the timer, later than that, covers a stream that stopped.
+        # refresh in its write; the timer, later than that, covers a stream that stopped. Its
+        # refresh leaves the schedule as it was: at a period of two intervals or more it fires
+        # just before the next update, which would otherwise find it not due again, for good
+        # (the page then gets two messages an update, and shared pages no longer share one).
         delay = 2 * self.min_interval if in_update else self.min_interval
         wait = 0.0 if urgent else self._next_due() + delay - self.min_interval - time.monotonic()
         self._queued = self._loop.call_later(max(wait, 0.0), self._run_queued)
         self._queued_urgent = urgent
+        self._queued_for_update = in_update and not urgent
 
     def _due(self, now: float) -> bool:
         return now >= self._next_due()
 
     def _next_due(self) -> float:
-        """When the next refresh is due: ``min_interval`` after the last one, or (with a
-        cache) at the first multiple of ``min_interval`` after it."""
-        if self._cache is None or self.min_interval <= 0 or self._last == -float("inf"):
-            return self._last + self.min_interval
-        return (self._last // self.min_interval + 1) * self.min_interval
+        """When the next refresh is due: ``min_interval`` after the last one (but one that
+        stood in for an update's), or (with a cache) at the first multiple of ``min_interval``
+        after it."""
+        last = self._due_from
+        if self._cache is None or self.min_interval <= 0 or last == -float("inf"):
+            return last + self.min_interval
+        return (last // self.min_interval + 1) * self.min_interval
 
     def release(self) -> None:
         self._released = True
@@ -113,6 +123,7 @@ class Refresher:
             self._locked_pending = True
             self._doc.add_next_tick_callback(self._run_locked)
             return
+        for_update = self._queued_for_update
         write = decide(self._doc, self.max_unread)
         if write is Write.BEHIND:  # wait for the client to read
             self._queued = self._loop.call_later(max(self.min_interval, RETRY_INTERVAL),
@@ -122,27 +133,31 @@ class Refresher:
         if write is Write.LOCKED:  # e.g. the reply to the event that asked is pending
             self._queued = self._loop.call_later(BUSY_RETRY_INTERVAL, self._run_queued)
             return
-        self._run_guarded()
+        self._queued_for_update = False
+        self._run_guarded(keep_schedule=for_update)
 
     def _run_locked(self) -> None:
         self._locked_pending = False
         if not self._released:
-            self._run_guarded(locked=True)
+            for_update, self._queued_for_update = self._queued_for_update, False
+            self._run_guarded(locked=True, keep_schedule=for_update)
 
-    def _run_guarded(self, locked: bool = False) -> None:
+    def _run_guarded(self, locked: bool = False, keep_schedule: bool = False) -> None:
         try:
-            self._run()
+            self._run(keep_schedule)
         except Exception:
             if not (locked and lock_ended(self._doc, "a refresh")):
                 log.exception("refresh failed; the next request tries again")
 
-    def _run(self) -> None:
+    def _run(self, keep_schedule: bool = False) -> None:
         if self._cache is not None and self._doc is not None and not gathering(self._doc):
             with one_write(self._doc, self._cache):
                 self._refresh()
         else:
             self._refresh()
         self._last = time.monotonic()
+        if not keep_schedule:
+            self._due_from = self._last
 
 
 def show(doc: Document | None, data: dict[ColumnDataSource, dict[str, Any]],

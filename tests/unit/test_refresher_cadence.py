@@ -1,10 +1,14 @@
 """``Refresher`` with a frames cache: due on the clock's multiples of its interval (the same
-moments for every page), at once the first time."""
+moments for every page), at once the first time; a refresh that stood in for an update's does
+not push the updates that follow off their schedule."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 
+from brownian_panel.driver import refresher as refresher_module
+from brownian_panel.driver.gate import Write
 from brownian_panel.driver.refresher import Refresher
 from brownian_panel.driver.wire import FramesCache
 
@@ -12,9 +16,68 @@ from brownian_panel.driver.wire import FramesCache
 def test_with_a_cache_refreshes_are_due_on_the_clocks_multiples():
     refresher = Refresher(lambda: None, None, 0.25, cache=FramesCache())
     assert refresher._next_due() == -math.inf  # never refreshed: due now
-    refresher._last = 10.3
+    refresher._due_from = 10.3
     assert refresher._next_due() == 10.5
     assert not refresher._due(10.49) and refresher._due(10.5)
     plain = Refresher(lambda: None, None, 0.25)
-    plain._last = 10.3
+    plain._due_from = 10.3
     assert plain._next_due() == 10.55
+
+
+class _Clock:
+    """A clock and a loop's timers, advanced by hand."""
+
+    def __init__(self, now: float):
+        self.now = now
+        self.timers: list[list] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def call_later(self, delay: float, callback) -> list:
+        timer = [self.now + delay, callback]
+        self.timers.append(timer)
+        return timer
+
+    def remove_timeout(self, timer: list) -> None:
+        self.timers.remove(timer)
+
+    def run_until(self, until: float) -> None:
+        """Run the timers due up to ``until`` in order, then set the clock to it."""
+        while self.timers and min(self.timers)[0] <= until:
+            timer = min(self.timers)
+            self.timers.remove(timer)
+            self.now = timer[0]
+            timer[1]()
+        self.now = until
+
+
+def test_a_refresh_that_stood_in_for_an_update_does_not_push_the_next_ones_off(monkeypatch):
+    # A shared History (0.25 s, on the clock's multiples) at the default 2 Hz, made at 10.40
+    # s: its first update is not due, the timer standing in for it fires before the next
+    # update. That update, and every later one, must refresh in its own write (one message
+    # an update, shared with the other pages), not wait for a timer again.
+    clock, writing = _Clock(10.40), [False]
+    monkeypatch.setattr(refresher_module, "time", clock)
+    monkeypatch.setattr(refresher_module, "server_loop", lambda doc: clock)
+    monkeypatch.setattr(refresher_module, "gathering", lambda doc: writing[0])
+    monkeypatch.setattr(refresher_module, "hand_to_loop", lambda *args: False)
+    monkeypatch.setattr(refresher_module, "decide", lambda *args: Write.NOW)
+    monkeypatch.setattr(refresher_module, "one_write", lambda *args: contextlib.nullcontext())
+    monkeypatch.setattr(refresher_module.compat, "direct_writes", lambda: True)
+    runs = []
+    refresher = Refresher(lambda: runs.append((clock.now, writing[0])), object(), 0.25,
+                          cache=FramesCache())
+    refresher.request(urgent=True)  # drawn when made
+    updates = [10.45 + 0.5 * n for n in range(20)]
+    for at in updates:
+        clock.run_until(at)
+        writing[0] = True
+        refresher.request()
+        writing[0] = False
+    clock.run_until(updates[-1] + 2)
+    in_writes = [at for at, in_update in runs if in_update]
+    assert in_writes == updates[1:], runs
+    # Besides: the first drawing, the timer that stood in for the first update, and one more
+    # after the last update (a stream that stopped gets its last refresh all the same).
+    assert len(runs) - len(in_writes) <= 3, runs
