@@ -36,7 +36,7 @@ run_stack() {  # $1: name, $2: python, rest: pytest arguments
     shift 2
     echo "=== stack $name: $("$python" -m brownian_panel --versions | sed -n 1p)"
     "$python" -m brownian_panel --versions | tail -n +3
-    if ! "$python" -m pytest --durations=15 "$@"; then
+    if ! "$python" -m pytest --durations=40 "$@"; then
         failed+=("$name")
     fi
 }
