@@ -16,6 +16,7 @@ from bokeh.events import DocumentReady
 from bokeh.models import ColumnDataSource
 from tornado.websocket import WebSocketClosedError
 
+from brownian_panel.views.frame import TO_COME_NAMES
 from support.bokeh_client import handle_messages_in_a_loop
 from support.processes import free_port, port_open  # noqa: F401  (the tests import them here)
 
@@ -68,8 +69,7 @@ def path_source(document) -> ColumnDataSource:
 
 def page_whole(document) -> bool:
     """Whether a page's parts built after its first point (``runtime.later``) are there."""
-    return all(document.get_model_by_name(name) is None
-               for name in ("controls-to-come", "plots-to-come"))
+    return all(document.get_model_by_name(name) is None for name in TO_COME_NAMES)
 
 
 def client_path(client: LiveClient) -> tuple[np.ndarray, np.ndarray]:

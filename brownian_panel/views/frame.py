@@ -29,6 +29,11 @@ PAGE_TEMPLATE = """
 {% block contents %}<main>{{ super() }}</main>{% endblock %}
 """
 
+#: Names of the lines standing in for the controls, and for History and the statistics, until
+#: those are built (after the page's first point): a page is whole once neither is left.
+CONTROLS_TO_COME_NAME, PLOTS_TO_COME_NAME = "controls-to-come", "plots-to-come"
+TO_COME_NAMES = (CONTROLS_TO_COME_NAME, PLOTS_TO_COME_NAME)
+
 #: Width of the controls' column beside the plots (on a phone: the page's width).
 CONTROLS_WIDTH = 300
 

@@ -34,6 +34,8 @@ from .download import download_link
 from .editor import EDITOR_WIDGETS, VarianceEntry, model_editor
 from .frame import (
     CONTROL_WIDTH,
+    CONTROLS_TO_COME_NAME,
+    PLOTS_TO_COME_NAME,
     about_walk,
     controls_column,
     header,
@@ -167,9 +169,9 @@ class BrownianApp(Viewer):
         self.connection_notice = connection_notice()
         self._url_sync: UrlSync | None = None
         self.header = header(TITLE, self._about())
-        self._controls = controls_column(to_come(CONTROLS_TO_COME, "controls-to-come"))
+        self._controls = controls_column(to_come(CONTROLS_TO_COME, CONTROLS_TO_COME_NAME))
         self._live_pane = pn.pane.Bokeh(self.path_plot, sizing_mode="stretch_width")
-        self._plots_to_come = to_come(PLOTS_TO_COME, "plots-to-come")
+        self._plots_to_come = to_come(PLOTS_TO_COME, PLOTS_TO_COME_NAME)
         self._plots = plots_column(self._live_pane, self._plots_to_come)
         self._layout = page_frame(
             self.header,

@@ -16,6 +16,7 @@ from tornado.web import RequestHandler
 
 from brownian_panel.runtime.later import later_for
 from brownian_panel.runtime.ticker import ticker_for
+from brownian_panel.views.frame import TO_COME_NAMES
 
 #: What each page of ours makes (none should be alive once its session has ended).
 PER_PAGE = ("BrownianApp", "BrownianMotion", "ColumnDataSource", "Figure", "ServerConnection")
@@ -34,8 +35,7 @@ class ProcessStateHandler(RequestHandler):
             item._doc.session_context.id for item in objects
             if type(item).__name__ == "BrownianApp" and getattr(item, "_doc", None) is not None
             and item._doc.session_context is not None
-            and any(item._doc.get_model_by_name(name) is not None
-                    for name in ("controls-to-come", "plots-to-come")))
+            and any(item._doc.get_model_by_name(name) is not None for name in TO_COME_NAMES))
         del objects
         with open("/proc/self/statm") as statm:
             rss = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
