@@ -54,14 +54,8 @@ class Refresher:
         self._queued_for_update = False
         self._locked_pending = False
         self._released = False
-        self._last = -float("inf")
         #: When the refresh that the next one is due after ran (``_next_due``).
         self._due_from = -float("inf")
-
-    @property
-    def last(self) -> float:
-        """``time.monotonic()`` of the last refresh."""
-        return self._last
 
     def request(self, urgent: bool = False) -> None:
         """Refresh now (no session) or once, soon: at once if ``urgent``, else no sooner than
@@ -155,9 +149,8 @@ class Refresher:
                 self._refresh()
         else:
             self._refresh()
-        self._last = time.monotonic()
         if not keep_schedule:
-            self._due_from = self._last
+            self._due_from = time.monotonic()
 
 
 def show(doc: Document | None, data: dict[ColumnDataSource, dict[str, Any]],

@@ -124,7 +124,7 @@ def test_redis_killed_and_restarted_loses_nothing(redis_server, producer, start_
         # The producer has taken both: its new run, drawn with 0.4. (A control in the hash
         # that the producer has not read yet dies with Redis: the pages then show what the
         # producer draws with. CI killed Redis that early once.)
-        wait_until(lambda: _newest(store).run != old_run and _newest(store).variance == 0.4,
+        wait_until(lambda: (newest := _newest(store)).run != old_run and newest.variance == 0.4,
                    timeout=10)
         new_run = _newest(store).run
         # Both pages show 500 points of the new run; each run starts at step 1, so a page is
