@@ -110,4 +110,7 @@ PROCESS_STATE: tuple[tuple[str, str, str], ...] = tuple(
      "the loop's life"),
     ("warnings filter: Bokeh's 'reference already known' (views.notice)", "-",
      "added by the first session; kept for the process's life"),
+    ("memory trimmer (runtime.memory.TRIMMER)", "-",
+     "made at import, idle; resolves glibc's malloc_trim at the first session's end; one trim "
+     "pending at a time, on the loop where a session ended"),
 )

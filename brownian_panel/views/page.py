@@ -22,6 +22,7 @@ from ..model.walk import BrownianMotion
 from ..notebook import ViewReady, release_on_rerun, repair_kernel_comms
 from ..runtime.later import later_for
 from ..runtime.logs import quiet_client_errors
+from ..runtime.memory import trim_after_session
 from ..runtime.session import (
     change_document,
     on_server_loop,
@@ -314,6 +315,7 @@ class BrownianApp(Viewer):
             repair_kernel_comms()  # in IPython: see notebook.py
             return
         doc.on_session_destroyed(lambda session_context: self.release())
+        trim_after_session(doc)  # the memory it freed goes back to the system
         make_patch_curdoc_exception_safe()  # a client's bad patch must not leak its document
         # A client's refused message, a write to a client that left: one log line each.
         on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))

@@ -31,6 +31,7 @@ from ..export.csv import EXPORTS, Export
 from ..feed.hub import SharedFeed, feed_for
 from ..model.validation import kept
 from ..runtime.logs import quiet_client_errors
+from ..runtime.memory import trim_after_session
 from ..runtime.session import (
     change_document,
     next_tick,
@@ -252,6 +253,7 @@ class SharedApp(Viewer):
 
     def _attach(self, doc: Document) -> None:
         doc.on_session_destroyed(lambda session_context: self.release())
+        trim_after_session(doc)  # the memory it freed goes back to the system
         make_patch_curdoc_exception_safe()
         # A client's refused message, a write to a client that left: one log line each.
         on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from ..apps.process_state import rss_bytes
 from ..browser.conftest import browser_points
 from ..helpers import wait_until
 
@@ -20,8 +21,7 @@ HISTORY = 200_000  # the History plot's cap: full after 10 s, then whole chunks 
 
 
 def _rss_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return rss_bytes(pid) / 2**20
 
 
 @pytest.mark.timeout(SOAK_SECONDS + 240)
