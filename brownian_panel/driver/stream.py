@@ -13,7 +13,7 @@ import param
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource
 
-from ..compat import refuse_client_writes, source_with_id
+from ..compat import refuse_client_writes, send_stranded_writes, source_with_id
 from ..feed.hub import SharedFeed
 from ..model.ensemble import QUANTILES, quantile_columns
 from ..model.record import Record
@@ -174,8 +174,12 @@ class PathStream(param.Parameterized):
         An error while drawing or writing is logged and the next tick tries again, so one bad
         update never silently ends the stream.
         """
-        if self._queued or not self._points.has_news:
+        if self._queued:
             return  # an update already waits for the busy session (the walk waits too)
+        if not self._points.has_news:  # paused: no update will find a change Panel stranded
+            if self._doc is not None:
+                send_stranded_writes(self._doc)
+            return
         write = decide(self._doc)
         if write is Write.BEHIND:
             if not self.held_back:

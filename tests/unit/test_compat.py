@@ -109,6 +109,31 @@ def test_a_change_panel_left_queued_without_a_writer_is_sent(fresh_features):
     assert asyncio.run(scenario()) == (False, False)  # Panel's writer sent it and unblocked
 
 
+def test_a_paused_pages_tick_sends_a_change_panel_stranded(fresh_features):
+    # A paused page makes no update, whose write would find the stranded change: its tick does.
+    from panel.io import document as panel_document
+
+    from brownian_panel import BrownianMotion, PathStream
+
+    block, queue = compat.panel_document._queues()
+    stream = PathStream(BrownianMotion(paused=True))
+    stream._doc = doc = Document()  # as if in a server session
+
+    async def scenario():
+        queue[doc] = {} if queue is getattr(panel_document, "_WRITE_MSGS", None) else []
+        stream.tick()
+        picked_up = doc in block  # Panel's writer is on its way
+        for _ in range(10):
+            await asyncio.sleep(0)
+        return picked_up, doc in queue, stream.updates
+
+    try:
+        assert asyncio.run(scenario()) == (True, False, 0)
+    finally:
+        stream._doc = None
+        stream.release()
+
+
 def test_report_lists_the_stack_and_every_feature(fresh_features):
     report = compat.report()
     assert f"bokeh {bokeh_version}" in report and f"panel {pn.__version__}" in report
