@@ -73,9 +73,9 @@ def page_whole(document) -> bool:
 
 
 def client_path(client: LiveClient) -> tuple[np.ndarray, np.ndarray]:
-    """A snapshot of the client's live path (x, y) as arrays."""
-    data = dict(client.source.data)
-    return np.asarray(data["x"]), np.asarray(data["y"])
+    """A snapshot of the client's live path (x, y) as arrays, read on its loop."""
+    columns = client.columns()
+    return columns["x"], columns["y"]
 
 
 def client_model(client: LiveClient, kind: type, **match):
