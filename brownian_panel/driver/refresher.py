@@ -68,7 +68,7 @@ class Refresher:
         in_update = gathering(self._doc)  # an update's write is open: this is the loop's thread
         if not in_update and hand_to_loop(self._loop, self.request, urgent):  # e.g. while the
             return  # page is built
-        if in_update and self._due(time.monotonic()):
+        if in_update and self._due(self._now_in_update()):
             # Inside an update's write (which checked the client reads and the session is
             # free): refresh now, in the same socket write.
             if self._queued is not None:
@@ -90,6 +90,12 @@ class Refresher:
         self._queued = self._loop.call_later(max(wait, 0.0), self._run_queued)
         self._queued_urgent = urgent
         self._queued_for_update = in_update and not urgent
+
+    def _now_in_update(self) -> float:
+        """The clock for an update's refresh: with a cache, the moment its first page wrote
+        the update (``FramesCache.moment``), the same for every in-step page."""
+        moment = self._cache.now if self._cache is not None else None
+        return time.monotonic() if moment is None else moment
 
     def _due(self, now: float) -> bool:
         return now >= self._next_due()

@@ -252,6 +252,8 @@ class PathStream(param.Parameterized):
             self.source.stream(data, rollover=rollover)
         else:
             write_stream(self._doc, self.source, data, rollover=rollover, key=update.key)
+        if self._cache is not None:
+            self._cache.moment(update.key)  # in-step pages' refreshes are due at one moment
         for view in self._views:
             view.on_update()
         return True

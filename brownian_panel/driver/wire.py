@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import struct
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -56,6 +57,8 @@ class FramesCache:
         self._size = size
         #: Messages encoded, and written from the cache.
         self.encoded = self.reused = 0
+        #: The clock of the update being written (``moment``), None before the first.
+        self.now: float | None = None
 
     def value(self, key: object, compute: Callable[[], Any]) -> Any:
         """``compute()``, once per ``key`` while it is among the last ones asked for: what
@@ -67,6 +70,17 @@ class FramesCache:
             del self._values[next(iter(self._values))]
         self._values[key] = value
         return value
+
+    def moment(self, update: object | None) -> float:
+        """The clock when the first page wrote ``update``, kept in ``now``: the in-step pages
+        decide which refreshes ride along at one moment, though a pass over them may straddle
+        a refresh's due time (else some pages' messages would differ). ``update`` None (one
+        page's own, e.g. whole): the clock now, and ``now`` cleared."""
+        if update is None:
+            self.now = None
+            return time.monotonic()
+        self.now = self.value(("moment", update), time.monotonic)
+        return self.now
 
     def frames(self, key: tuple, encode: Callable[[], bytes]) -> bytes:
         frames = self._frames.get(key)

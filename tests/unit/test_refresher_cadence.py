@@ -1,6 +1,6 @@
 """``Refresher`` with a frames cache: due on the clock's multiples of its interval (the same
 moments for every page), at once the first time; a refresh that stood in for an update's does
-not push the updates that follow off their schedule."""
+not push the updates that follow off their schedule; in-step pages decide at one moment."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import contextlib
 import math
 
 from brownian_panel.driver import refresher as refresher_module
+from brownian_panel.driver import wire as wire_module
 from brownian_panel.driver.gate import Write
 from brownian_panel.driver.refresher import Refresher
 from brownian_panel.driver.wire import FramesCache
@@ -44,8 +45,8 @@ class _Clock:
 
     def run_until(self, until: float) -> None:
         """Run the timers due up to ``until`` in order, then set the clock to it."""
-        while self.timers and min(self.timers)[0] <= until:
-            timer = min(self.timers)
+        while self.timers and min(timer[0] for timer in self.timers) <= until:
+            timer = min(self.timers, key=lambda timer: timer[0])
             self.timers.remove(timer)
             self.now = timer[0]
             timer[1]()
@@ -81,3 +82,32 @@ def test_a_refresh_that_stood_in_for_an_update_does_not_push_the_next_ones_off(m
     # Besides: the first drawing, the timer that stood in for the first update, and one more
     # after the last update (a stream that stopped gets its last refresh all the same).
     assert len(runs) - len(in_writes) <= 3, runs
+
+
+def test_in_step_pages_whose_pass_straddles_a_due_time_refresh_at_the_same_update(monkeypatch):
+    # A shared History (0.25 s) on two in-step pages at 10 Hz; the second page is written 45 ms
+    # after the first, so some passes straddle a due time (10.21 / 10.255). Both decide at the
+    # moment the first wrote the update: they refresh in the same updates (one shared message).
+    clock, writing = _Clock(10.0), [False]
+    monkeypatch.setattr(refresher_module, "time", clock)
+    monkeypatch.setattr(wire_module, "time", clock)
+    monkeypatch.setattr(refresher_module, "server_loop", lambda doc: clock)
+    monkeypatch.setattr(refresher_module, "gathering", lambda doc: writing[0])
+    monkeypatch.setattr(refresher_module, "hand_to_loop", lambda *args: False)
+    monkeypatch.setattr(refresher_module, "decide", lambda *args: Write.NOW)
+    monkeypatch.setattr(refresher_module, "one_write", lambda *args: contextlib.nullcontext())
+    monkeypatch.setattr(refresher_module.compat, "direct_writes", lambda: True)
+    cache, update = FramesCache(), [None]
+    runs: list[set] = [set(), set()]
+    pages = [Refresher(lambda page=page: writing[0] and runs[page].add(update[0]), object(),
+                       0.25, cache=cache) for page in (0, 1)]
+    for number in range(30):
+        for page, refresher in enumerate(pages):
+            clock.run_until(10.01 + 0.1 * number + 0.045 * page)
+            update[0] = number
+            writing[0] = True
+            cache.moment(("live", 0, number, number + 1))  # as PathStream does before its views
+            refresher.request()
+            writing[0] = False
+    assert len(runs[0]) >= 10 and runs[0] == runs[1], runs
+    assert cache.moment(None) and cache.now is None  # a page's own update: the clock now
