@@ -53,19 +53,27 @@ class _Clock:
         self.now = until
 
 
-def test_a_refresh_that_stood_in_for_an_update_does_not_push_the_next_ones_off(monkeypatch):
-    # A shared History (0.25 s, on the clock's multiples) at the default 2 Hz, made at 10.40
-    # s: its first update is not due, the timer standing in for it fires before the next
-    # update. That update, and every later one, must refresh in its own write (one message
-    # an update, shared with the other pages), not wait for a timer again.
-    clock, writing = _Clock(10.40), [False]
+def _in_session(monkeypatch, clock: _Clock) -> tuple[_Clock, list[bool]]:
+    """Refreshers run on ``clock`` as in a server session whose client reads; the returned
+    flag says whether an update's write is open."""
+    writing = [False]
     monkeypatch.setattr(refresher_module, "time", clock)
+    monkeypatch.setattr(wire_module, "time", clock)
     monkeypatch.setattr(refresher_module, "server_loop", lambda doc: clock)
     monkeypatch.setattr(refresher_module, "gathering", lambda doc: writing[0])
     monkeypatch.setattr(refresher_module, "hand_to_loop", lambda *args: False)
     monkeypatch.setattr(refresher_module, "decide", lambda *args: Write.NOW)
     monkeypatch.setattr(refresher_module, "one_write", lambda *args: contextlib.nullcontext())
     monkeypatch.setattr(refresher_module.compat, "direct_writes", lambda: True)
+    return clock, writing
+
+
+def test_a_refresh_that_stood_in_for_an_update_does_not_push_the_next_ones_off(monkeypatch):
+    # A shared History (0.25 s, on the clock's multiples) at the default 2 Hz, made at 10.40
+    # s: its first update is not due, the timer standing in for it fires before the next
+    # update. That update, and every later one, must refresh in its own write (one message
+    # an update, shared with the other pages), not wait for a timer again.
+    clock, writing = _in_session(monkeypatch, _Clock(10.40))
     runs = []
     refresher = Refresher(lambda: runs.append((clock.now, writing[0])), object(), 0.25,
                           cache=FramesCache())
@@ -88,15 +96,7 @@ def test_in_step_pages_whose_pass_straddles_a_due_time_refresh_at_the_same_updat
     # A shared History (0.25 s) on two in-step pages at 10 Hz; the second page is written 45 ms
     # after the first, so some passes straddle a due time (10.21 / 10.255). Both decide at the
     # moment the first wrote the update: they refresh in the same updates (one shared message).
-    clock, writing = _Clock(10.0), [False]
-    monkeypatch.setattr(refresher_module, "time", clock)
-    monkeypatch.setattr(wire_module, "time", clock)
-    monkeypatch.setattr(refresher_module, "server_loop", lambda doc: clock)
-    monkeypatch.setattr(refresher_module, "gathering", lambda doc: writing[0])
-    monkeypatch.setattr(refresher_module, "hand_to_loop", lambda *args: False)
-    monkeypatch.setattr(refresher_module, "decide", lambda *args: Write.NOW)
-    monkeypatch.setattr(refresher_module, "one_write", lambda *args: contextlib.nullcontext())
-    monkeypatch.setattr(refresher_module.compat, "direct_writes", lambda: True)
+    clock, writing = _in_session(monkeypatch, _Clock(10.0))
     cache, update = FramesCache(), [None]
     runs: list[set] = [set(), set()]
     pages = [Refresher(lambda page=page: writing[0] and runs[page].add(update[0]), object(),
