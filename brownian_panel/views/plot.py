@@ -126,6 +126,8 @@ def set_path_layout(plot: figure, source: ColumnDataSource, paths: int,
     ``line_paths`` paths, one line per further path (y1, y2, ...), beyond it the 5–95% and
     25–75% bands across paths around the median (q05, q25, q75, q95)."""
     kept = [r for r in plot.renderers if not (r.name or "").startswith(ENSEMBLE)]
+    if paths == 1 and len(kept) == len(plot.renderers):
+        return  # one path drawn already (no legend item to drop: walking the plot costs ~3 ms)
     plot.renderers = kept
     for legend in plot.select(type=Legend):
         legend.items = [item for item in legend.items if all(r in kept and r.name != "path-line"
