@@ -20,19 +20,18 @@ ENSEMBLE = "ensemble-"
 
 
 def _line_figure(source: ColumnDataSource, line_name: str, line_width: float,
-                 **options) -> figure:
-    """A full-width canvas chart of ``source``'s x (step) against y (position)."""
+                 **options) -> tuple[figure, GlyphRenderer]:
+    """A full-width canvas chart of ``source``'s x (step) against y (position), and its line."""
     plot = figure(sizing_mode="stretch_width", x_axis_label="step", y_axis_label="position",
                   output_backend="canvas", **options)
-    plot.line("x", "y", source=source, line_width=line_width, name=line_name)
-    return plot
+    return plot, plot.line("x", "y", source=source, line_width=line_width, name=line_name)
 
 
 def path_figure(source: ColumnDataSource, height: int = 420) -> figure:
     """A zoomable line chart of ``source``'s x (step) and y (position) columns."""
-    plot = _line_figure(source, "path-line", 1.5, height=height, title="Live", name="live-plot",
-                        tools="pan,wheel_zoom,box_zoom,reset,save")
-    add_hover(plot, "path-line")
+    plot, line = _line_figure(source, "path-line", 1.5, height=height, title="Live",
+                              name="live-plot", tools="pan,wheel_zoom,box_zoom,reset,save")
+    add_hover(plot, line)
     add_empty_anchor(plot, source)
     return plot
 
@@ -45,16 +44,16 @@ def history_figure(source: ColumnDataSource, height: int = 300) -> figure:
     than 20: benchmarks.zoom). The x-range follows the
     line only, so what else is drawn (the envelope) may reach past the last point unseen.
     """
-    plot = _line_figure(source, "history-line", 1, height=height, title="History",
-                        name="history-plot", tools="xpan,xwheel_zoom,xbox_zoom,reset,save",
-                        active_scroll="xwheel_zoom", lod_threshold=None, lod_interval=20,
-                        lod_timeout=20)
-    line = list(plot.select(name="history-line"))
+    plot, line = _line_figure(source, "history-line", 1, height=height, title="History",
+                              name="history-plot",
+                              tools="xpan,xwheel_zoom,xbox_zoom,reset,save",
+                              active_scroll="xwheel_zoom", lod_threshold=None,
+                              lod_interval=20, lod_timeout=20)
     # Both ranges follow the line only: zoomed, the y axis fits the points shown (the source
     # holds the visible steps only), not the envelope.
-    plot.x_range.renderers = line
-    plot.y_range.renderers = line
-    add_hover(plot, "history-line")
+    plot.x_range.renderers = [line]
+    plot.y_range.renderers = [line]
+    add_hover(plot, line)
     add_empty_anchor(plot, source)
     return plot
 
@@ -87,9 +86,9 @@ def set_titles(live: figure, history: figure | None, window: int, paths: int) ->
                           f"History: path 1 of {paths:,} (every step since the reset)")
 
 
-def add_hover(plot: figure, renderer_name: str) -> None:
-    """Step and position of the line ``renderer_name`` under the pointer."""
-    plot.add_tools(HoverTool(renderers=list(plot.select(name=renderer_name)), mode="vline",
+def add_hover(plot: figure, line: GlyphRenderer) -> None:
+    """Step and position of ``line`` under the pointer."""
+    plot.add_tools(HoverTool(renderers=[line], mode="vline",
                              tooltips=[("step", "@x{0,0}"), ("position", "@y{0.000}")]))
 
 

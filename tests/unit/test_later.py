@@ -101,7 +101,9 @@ def test_cancelled_failed_and_never_run_parts_do_not_hold_the_queue(monkeypatch,
 
 
 def test_a_part_cancelled_once_handed_to_its_page_does_not_hold_the_queue(monkeypatch):
-    monkeypatch.setattr(later_module, "GIVE_UP_S", 2.0)
+    # The queue gives up on a part's document after GIVE_UP_S: the next part must come long
+    # before that (wall-clock bounds with room for a loaded machine).
+    monkeypatch.setattr(later_module, "GIVE_UP_S", 5.0)
 
     async def scenario():
         queue = LaterQueue(IOLoop.current())
@@ -113,12 +115,14 @@ def test_a_part_cancelled_once_handed_to_its_page_does_not_hold_the_queue(monkey
         queue.add(Doc(), lambda: done.append(("next", time.monotonic() - start)), lambda: True)
         await asyncio.sleep(0.05)
         queue.cancel(released)
-        await asyncio.sleep(1.0)
+        while not done and time.monotonic() - start < 4.0:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # the released part's document runs it now: nothing built
         return done
 
     done = _run(scenario)
-    assert [name for name, _ in done] == ["next"]
-    assert done[0][1] < 0.5  # not after GIVE_UP_S
+    assert [name for name, _ in done] == ["next"], done
+    assert done[0][1] < 2.5, done  # not after GIVE_UP_S (measured 0.2 s: after QUIET_S)
 
 
 def test_a_part_of_a_busy_session_is_built_late_without_holding_the_others(monkeypatch):
