@@ -2,7 +2,7 @@
 
 glibc keeps what a closed session freed inside its heaps, where blocks still in use pin the
 pages around them: without a trim a server's RSS stays at its high-water mark after a crowd
-has left, and creeps on as sessions come and go (docs/architecture.md, "Memory after sessions").
+has left, and creeps on as sessions come and go (docs/architecture.md, "runtime/memory.py").
 A trim hands every wholly free page back. It runs on the loop, ``TRIM_DELAY_S`` after a session
 ended, at most once per such delay for the whole process. Elsewhere than glibc it does nothing.
 """
