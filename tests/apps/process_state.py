@@ -72,4 +72,3 @@ def _heap() -> dict | None:
     info = mallinfo2()
     return {"arena": info.arena, "mmap": info.hblkhd, "used": info.uordblks,
             "free": info.fordblks}
-
