@@ -18,9 +18,9 @@ from ..helpers import LiveClient, wait_until
 
 def _outside_the_lock(served_app, action) -> bool:
     """Run ``action`` on the server loop without the document lock, where Bokeh would refuse a
-    model change (the condition reproduced); whether it ran. A locked callback of the session on
-    a worker thread (Bokeh 3.10: e.g. a part of the page built after its first point) holds the
-    lock for a moment: then tried again, for up to 10 s."""
+    model change (the condition reproduced); whether it ran. While a locked callback of the
+    session runs (Bokeh 3.10 runs them on a worker thread, beside the loop) the document takes
+    changes: then tried again, for up to 10 s."""
     document = served_app.app().stream.source.document
 
     def run(done: threading.Event, ran: list) -> None:
