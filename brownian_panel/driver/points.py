@@ -60,8 +60,9 @@ class ModelPoints:
             self.record.append(x, y, self.model.increments)
         return Update(x, y)
 
-    def follow(self, offer: Callable[[], None]) -> None:
-        """Call ``offer()`` every ``model.period`` ms (no-op if already)."""
+    def follow(self, offer: Callable[[], None], idle: Callable[[], None] | None = None) -> None:
+        """Call ``offer()`` every ``model.period`` ms (no-op if already); also while paused
+        (``has_news`` False), so ``idle`` is not needed."""
         if self._timer is not None:
             return
         self._offer = offer
@@ -118,6 +119,7 @@ class FeedPoints:
         self.record = feed.record
         self._run, self._last = -1, 0
         self._offer: Callable[[], None] | None = None
+        self._idle: Callable[[], None] | None = None
 
     @property
     def window(self) -> int:
@@ -137,19 +139,24 @@ class FeedPoints:
         self._last = int(x[-1]) if len(x) else 0
         return Update(x, y, whole, key)
 
-    def follow(self, offer: Callable[[], None]) -> None:
+    def follow(self, offer: Callable[[], None], idle: Callable[[], None] | None = None) -> None:
+        """Call ``offer()`` when the feed has news, ``idle()`` when it had none for a second."""
         if self._offer is None:
-            self._offer = offer
+            self._offer, self._idle = offer, idle
             self.feed.subscribe(self)
 
     def offer(self) -> None:  # the feed's
         if self._offer is not None:
             self._offer()
 
+    def idle(self) -> None:  # the feed's
+        if self._offer is not None and self._idle is not None:
+            self._idle()
+
     def unfollow(self) -> None:
         if self._offer is not None:
             self.feed.unsubscribe(self)
-            self._offer = None
+            self._offer = self._idle = None
 
     @property
     def following(self) -> bool:

@@ -147,7 +147,7 @@ class PathStream(param.Parameterized):
 
     def start(self) -> None:
         """Follow the points: every period, or each time the feed has news (idempotent)."""
-        self._points.follow(self.tick)
+        self._points.follow(self.tick, self._idle)
 
     def stop(self) -> None:
         """Stop following; the points already shown stay in the source."""
@@ -176,9 +176,8 @@ class PathStream(param.Parameterized):
         """
         if self._queued:
             return  # an update already waits for the busy session (the walk waits too)
-        if not self._points.has_news:  # paused: no update will find a change Panel stranded
-            if self._doc is not None:
-                send_stranded_writes(self._doc)
+        if not self._points.has_news:  # paused
+            self._idle()
             return
         write = decide(self._doc)
         if write is Write.BEHIND:
@@ -201,6 +200,12 @@ class PathStream(param.Parameterized):
 
     #: Alias: a shared feed offers its news.
     offer = tick
+
+    def _idle(self) -> None:
+        """No update comes now (a paused model, a feed paused or cut off), so none will find a
+        change Panel stranded (``compat.send_stranded_writes``): look for one here."""
+        if self._doc is not None:
+            send_stranded_writes(self._doc)
 
     def _retry(self) -> None:
         self._retrying = False

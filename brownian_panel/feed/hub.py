@@ -27,28 +27,38 @@ log = logging.getLogger(__name__)
 class Subscriber(Protocol):
     def offer(self) -> None: ...
 
+    def idle(self) -> None: ...
 
-#: Milliseconds between two checks of the number of viewers (each is told when it changed).
+
+#: Milliseconds between two checks of the number of viewers (each is told when it changed)
+#: and of a feed that offered nothing (its subscribers are told: ``SharedFeed.tell_idle``).
 VIEWER_COUNT_PERIOD = 1000
 
 
-class _ViewerCount:
+class _EverySecond:
     """Ticked once a second: tells the viewer-count watchers when the number of subscribers
-    changed (a paused feed's viewers too)."""
+    changed (a paused feed's viewers too), and every subscriber when the feed offered nothing
+    since the last tick (paused, or cut off from its producer: ``SharedFeed.tell_idle``)."""
 
     def __init__(self, feed: SharedFeed):
         self._feed = weakref.ref(feed)
         self.told = 0
+        self._offers = -1
 
     def tick(self) -> None:
         feed = self._feed()
-        if feed is not None and feed.subscriptions != self.told:  # also 2 -> 1 -> 2 viewers
+        if feed is None:
+            return
+        if feed.subscriptions != self.told:  # also 2 -> 1 -> 2 viewers
             self.told = feed.subscriptions
             for callback in list(feed._viewer_watchers):
                 try:
                     callback()
                 except Exception:
                     log.exception("a viewer-count watcher failed; the others go on")
+        if feed.offers == self._offers:
+            feed.tell_idle()
+        self._offers = feed.offers
 
 
 class SharedFeed:
@@ -73,7 +83,9 @@ class SharedFeed:
         self.updates = 0
         #: Subscriptions and unsubscriptions so far (the viewer count changed if it grew).
         self.subscriptions = 0
-        self._viewer_count = _ViewerCount(self)
+        #: Times the subscribers were offered news so far (``notify``).
+        self.offers = 0
+        self._every_second = _EverySecond(self)
         self._viewer_watchers: list[Callable[[], None]] = []
         self._watchers = [self.model.param.watch(self._on_run, "run"),
                           self.model.param.watch(self._on_period, "period")]
@@ -86,13 +98,13 @@ class SharedFeed:
             self._loop = self._loop if self._loop is not None else IOLoop.current()
             self._period = self.model.period
             ticker_for(self._loop).add(self, self._period)
-            ticker_for(self._loop).add(self._viewer_count, VIEWER_COUNT_PERIOD)
+            ticker_for(self._loop).add(self._every_second, VIEWER_COUNT_PERIOD)
 
     def stop(self) -> None:
         if self._period is not None:
             if not loop_closed(self._loop):
                 ticker_for(self._loop).remove(self, self._period)
-                ticker_for(self._loop).remove(self._viewer_count, VIEWER_COUNT_PERIOD)
+                ticker_for(self._loop).remove(self._every_second, VIEWER_COUNT_PERIOD)
             self._period = None
 
     @property
@@ -114,11 +126,19 @@ class SharedFeed:
     def notify(self) -> None:
         """Tell every subscriber that there is something to read (each error is logged; the
         others are still told)."""
+        self.offers += 1
+        self._tell("offer")
+
+    def tell_idle(self) -> None:
+        """Tell every subscriber that nothing came for a second (``Subscriber.idle``)."""
+        self._tell("idle")
+
+    def _tell(self, what: str) -> None:
         with self._lock:
             subscribers = list(self._subscribers)
         for subscriber in subscribers:
             try:
-                subscriber.offer()
+                getattr(subscriber, what)()
             except Exception:
                 log.exception("a shared-feed subscriber failed; the others go on")
 

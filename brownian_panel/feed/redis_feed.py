@@ -82,7 +82,7 @@ class RedisFeed(SharedFeed):
         if self._threads:
             return
         self._loop = self._loop if self._loop is not None else IOLoop.current()
-        ticker_for(self._loop).add(self._viewer_count, VIEWER_COUNT_PERIOD)
+        ticker_for(self._loop).add(self._every_second, VIEWER_COUNT_PERIOD)
         for target, name in ((self._read, "brownian-feed"), (self._follow_controls,
                                                               "brownian-controls-channel")):
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -93,7 +93,7 @@ class RedisFeed(SharedFeed):
         self._stop.set()
         self._sender.shutdown(wait=False)
         if self._threads and not loop_closed(self._loop):
-            ticker_for(self._loop).remove(self._viewer_count, VIEWER_COUNT_PERIOD)
+            ticker_for(self._loop).remove(self._every_second, VIEWER_COUNT_PERIOD)
 
     @property
     def running(self) -> bool:

@@ -134,6 +134,41 @@ def test_a_paused_pages_tick_sends_a_change_panel_stranded(fresh_features):
         stream.release()
 
 
+def test_a_paused_shared_feeds_pages_send_a_change_panel_stranded(fresh_features):
+    # A paused feed offers its pages nothing: its once-a-second tick tells them it is idle,
+    # and each looks for a stranded change; a feed that offered news since does not.
+    from panel.io import document as panel_document
+
+    from brownian_panel import PathStream
+    from brownian_panel.feed.hub import SharedFeed
+
+    block, queue = compat.panel_document._queues()
+    feed = SharedFeed()
+    stream = PathStream(feed=feed)
+    stream._doc = doc = Document()  # as if in a server session
+    stream.start()
+    every_second = feed._every_second
+
+    async def scenario():
+        feed.model.paused = True
+        every_second.tick()  # the feed offered nothing since it was made
+        feed.notify()  # news came within the next second: no idle check at its end
+        queue[doc] = {} if queue is getattr(panel_document, "_WRITE_MSGS", None) else []
+        every_second.tick()
+        not_before = doc not in block
+        every_second.tick()  # a second with nothing offered
+        picked_up = doc in block  # Panel's writer is on its way
+        for _ in range(10):
+            await asyncio.sleep(0)
+        return not_before, picked_up, doc in queue
+
+    try:
+        assert asyncio.run(scenario()) == (True, True, False)
+    finally:
+        stream._doc = None
+        stream.release()
+
+
 def test_report_lists_the_stack_and_every_feature(fresh_features):
     report = compat.report()
     assert f"bokeh {bokeh_version}" in report and f"panel {pn.__version__}" in report
