@@ -10,6 +10,7 @@ from bokeh.models import (
     HoverTool,
     Legend,
     LegendItem,
+    Scatter,
 )
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
@@ -66,11 +67,15 @@ def add_empty_anchor(plot: figure, source: ColumnDataSource) -> GlyphRenderer:
     """An unseen glyph at x 0..1, y -1..1 that the plot's ranges follow while ``source`` is
     empty (after a reset): without it the ranges have no data, BokehJS draws no axis and logs
     "could not set initial ranges" on each change."""
-    anchor = plot.scatter(x=[0, 1], y=[-1, 1], size=0, alpha=0, name="empty-anchor",
-                          visible=not len(source.data.get("x", ())))
+    # The renderer and glyph alone (``plot.scatter`` also makes its selection and muted
+    # glyphs: 4.1 vs 1.8 ms a figure), and one callback for the three events.
+    anchor = plot.add_glyph(
+        ColumnDataSource(data={"x": [0, 1], "y": [-1, 1]}),
+        Scatter(x="x", y="y", size=0, fill_alpha=0, line_alpha=0, hatch_alpha=0),
+        name="empty-anchor", visible=not len(source.data.get("x", ())))
+    callback = CustomJS(args={"anchor": anchor, "source": source}, code=_ANCHOR_WHILE_EMPTY)
     for attr in ("data", "streaming", "patching"):
-        source.js_on_change(attr, CustomJS(args={"anchor": anchor, "source": source},
-                                           code=_ANCHOR_WHILE_EMPTY))
+        source.js_on_change(attr, callback)
     for dimension in (plot.x_range, plot.y_range):
         dimension.only_visible = True  # else an invisible renderer counts too
         if dimension.renderers not in ("auto", []):
