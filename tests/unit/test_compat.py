@@ -151,7 +151,7 @@ def test_a_paused_shared_feeds_pages_send_a_change_panel_stranded(fresh_features
 
     async def scenario():
         feed.model.paused = True
-        every_second.tick()  # the feed offered nothing since it was made
+        every_second.tick()  # the first: it only notes the offers so far
         feed.notify()  # news came within the next second: no idle check at its end
         queue[doc] = {} if queue is getattr(panel_document, "_WRITE_MSGS", None) else []
         every_second.tick()
