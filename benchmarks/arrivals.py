@@ -101,8 +101,12 @@ _FIRST_POINT_DRAWN = """
 () => new Promise((resolve) => {
   const poll = () => {
     const doc = window.Bokeh && Bokeh.documents[0];
-    const sources = doc ? [...doc.all_models].filter((m) => m.get_length !== undefined
-      && m.data !== undefined && (m.get_length() ?? 0) > 0 && m.name !== "empty-anchor") : [];
+    const models = doc ? [...doc.all_models] : [];
+    // Not the source of our plots' empty-range anchor (two points from the start).
+    const anchors = new Set(models.filter((m) => m.name === "empty-anchor")
+      .map((m) => m.data_source));
+    const sources = models.filter((m) => m.get_length !== undefined && m.data !== undefined
+      && (m.get_length() ?? 0) > 0 && !anchors.has(m));
     if (sources.length) {
       requestAnimationFrame(() => resolve(performance.now()));
     } else {
