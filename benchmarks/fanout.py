@@ -11,7 +11,11 @@ For each viewer count, side by side:
    panel process's CPU per viewer-update over that window, the share of the updates due that
    arrived, and the latency from the producer's clock in each Redis entry to the viewer's read
    of the message's first frame (one machine, one clock).
-2. **Floor**: a bare Tornado WebSocket server (`serve-bare`) writing every 100 ms one message of
+2. **Plain Bokeh**: `bokeh serve benchmarks/baselines/plain_bokeh_shared.py`, one walk per
+   process streamed into every session's source as Bokeh's docs share data between sessions
+   (``doc.add_next_tick_callback`` per session), read by as many raw viewers: Bokeh's own
+   per-session path, with a live plot only (no History, no statistics).
+3. **Floor**: a bare Tornado WebSocket server (`serve-bare`) writing every 100 ms one message of
    the same size (``--bytes``, default the size of one shared update) to every connected client,
    read by as many bare clients: its CPU per viewer-update.
 
@@ -29,7 +33,7 @@ import time
 
 from support import processes as components
 
-from .harness import cpu_seconds
+from .harness import BASELINES, cpu_seconds
 from .machine import machine, stack
 from .shared import _produced
 from .stats import distribution
@@ -39,6 +43,9 @@ PERIOD_MS = 100
 #: Seconds of warm-up per viewer before recording (making a viewer's session took 0.2-0.3 s
 #: of the backend's CPU here; recording while sessions are still made measures that instead).
 SESSION_S = 0.4
+
+#: Seconds of warm-up per viewer for plain Bokeh's sessions (a figure and a source each).
+BASELINE_SESSION_S = 0.05
 
 #: Bytes of one shared update (three text frames' payloads, one point): measured on the wire.
 UPDATE_BYTES = 230
@@ -95,6 +102,36 @@ def ours(viewers: int, seconds: float, processes: int) -> dict:
         for process in reversed(started):
             components.stop(process)
         redis.stop()
+
+
+def plain_bokeh(viewers: int, seconds: float, processes: int) -> dict:
+    """Plain Bokeh's shared path (`baselines/plain_bokeh_shared.py`: one walk per process,
+    each session's source streamed under its document lock), ``viewers`` raw viewers."""
+    port = components.free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bokeh", "serve", str(BASELINES / "plain_bokeh_shared.py"),
+         "--port", str(port), "--address", "127.0.0.1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=components.REPO_ROOT)
+    try:
+        components.wait_for_port(server, port, timeout=60)
+        start = time.time() + 3.0 + BASELINE_SESSION_S * viewers
+        workers = _clients([["benchmarks.rawclient", f"ws://127.0.0.1:{port}/plain_bokeh_shared/ws",
+                             str(count), str(start), str(seconds)]
+                            for count in _split(viewers, processes)])
+        cpu = _cpu_over(server.pid, start, seconds)
+        arrivals = []
+        for worker in workers:
+            arrivals += json.loads(worker.communicate(timeout=600)[0].strip().splitlines()[-1])[
+                "arrival_steps"]
+        due = viewers * seconds * 1000 / PERIOD_MS
+        # Its x is the production time (epoch ms).
+        return {"viewers": viewers, "seconds": seconds,
+                "cpu_ms_per_viewer_update": round(1000 * cpu / due, 4),
+                "server_cpu_percent": round(100 * cpu / seconds, 1),
+                "delivered_over_due": round(len(arrivals) / due, 4),
+                "latency_ms": distribution([1000 * read - step for step, read in arrivals])}
+    finally:
+        components.stop(server)
 
 
 def floor(viewers: int, seconds: float, processes: int, size: int) -> dict:
@@ -187,10 +224,12 @@ def main() -> None:
     for count in [int(v) for v in options.viewers.split(",")]:
         result["runs"].append({
             "ours": ours(count, options.seconds, options.processes),
+            "plain_bokeh": plain_bokeh(count, options.seconds, options.processes),
             "floor": floor(count, options.seconds, options.processes, options.bytes)})
         run = result["runs"][-1]
-        run["ours_over_floor"] = round(run["ours"]["cpu_ms_per_viewer_update"]
-                                       / run["floor"]["cpu_ms_per_viewer_update"], 2)
+        for name in ("ours", "plain_bokeh"):
+            run[f"{name}_over_floor"] = round(run[name]["cpu_ms_per_viewer_update"]
+                                              / run["floor"]["cpu_ms_per_viewer_update"], 2)
     print(json.dumps(result, indent=1))
 
 
