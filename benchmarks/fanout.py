@@ -2,6 +2,7 @@
 floor, with raw Bokeh-protocol viewers.
 
     python -m benchmarks.fanout [--viewers 100,1000] [--seconds 10] [--processes 4]
+                                [--one-session]
 
 For each viewer count, side by side:
 
@@ -19,6 +20,11 @@ For each viewer count, side by side:
    the same size (``--bytes``, default the size of one shared update) to every connected client,
    read by as many bare clients: its CPU per viewer-update.
 
+With ``--one-session``, also ours with every viewer joined to one Bokeh session (the raw
+viewers' tokens name one session id): one document for all, so one update, one set of
+refreshes and one encoding, written to each socket. Not a mode of the app (it would share zoom
+and the write gate between viewers): a measure of what per-viewer documents cost.
+
 Prints one JSON document.
 """
 
@@ -30,6 +36,8 @@ import json
 import subprocess
 import sys
 import time
+
+from bokeh.util.token import generate_session_id
 
 from support import processes as components
 
@@ -43,6 +51,9 @@ PERIOD_MS = 100
 #: Seconds of warm-up per viewer before recording (making a viewer's session took 0.2-0.3 s
 #: of the backend's CPU here; recording while sessions are still made measures that instead).
 SESSION_S = 0.4
+
+#: Seconds of warm-up per viewer joining one session (no page is made).
+JOIN_S = 0.01
 
 #: Seconds of warm-up per viewer for plain Bokeh's sessions (a figure and a source each).
 BASELINE_SESSION_S = 0.05
@@ -68,8 +79,9 @@ def _cpu_over(pid: int, start: float, seconds: float) -> float:
     return cpu_seconds(pid) - before
 
 
-def ours(viewers: int, seconds: float, processes: int) -> dict:
-    """One panel process following the Redis feed, ``viewers`` raw viewers."""
+def ours(viewers: int, seconds: float, processes: int, one_session: bool = False) -> dict:
+    """One panel process following the Redis feed, ``viewers`` raw viewers (``one_session``:
+    all joined to one Bokeh session, i.e. one document, whose update each socket is written)."""
     redis = components.RedisServer()
     redis.start()
     started = [components.start_producer(redis.url, period=PERIOD_MS, batch=1)]
@@ -81,9 +93,10 @@ def ours(viewers: int, seconds: float, processes: int) -> dict:
         components.wait_for_port(started[-1], port, timeout=60)
         ws_url = f"ws://127.0.0.1:{port}/brownian/ws"
         # Every viewer connected (a session costs the backend 0.2-0.3 s to make) before recording.
-        start = time.time() + 3.0 + SESSION_S * viewers
+        start = time.time() + 3.0 + (JOIN_S if one_session else SESSION_S) * viewers
+        session = [generate_session_id()] if one_session else []
         workers = _clients([["benchmarks.rawclient", ws_url, str(count), str(start),
-                             str(seconds)] for count in _split(viewers, processes)])
+                             str(seconds), *session] for count in _split(viewers, processes)])
         cpu = _cpu_over(started[-1].pid, start, seconds)
         arrivals = []
         for worker in workers:
@@ -219,15 +232,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--processes", type=int, default=4, help="viewer processes")
     parser.add_argument("--bytes", type=int, default=UPDATE_BYTES)
+    parser.add_argument("--one-session", action="store_true",
+                        help="also ours with every viewer joined to one session (one document)")
     options = parser.parse_args()
     result = {"machine": machine() | stack(), "period_ms": PERIOD_MS, "runs": []}
     for count in [int(v) for v in options.viewers.split(",")]:
         result["runs"].append({
             "ours": ours(count, options.seconds, options.processes),
             "plain_bokeh": plain_bokeh(count, options.seconds, options.processes),
+            **({"ours_one_session": ours(count, options.seconds, options.processes, True)}
+               if options.one_session else {}),
             "floor": floor(count, options.seconds, options.processes, options.bytes)})
         run = result["runs"][-1]
-        for name in ("ours", "plain_bokeh"):
+        for name in [name for name in run if name != "floor"]:
             run[f"{name}_over_floor"] = round(run[name]["cpu_ms_per_viewer_update"]
                                               / run["floor"]["cpu_ms_per_viewer_update"], 2)
     print(json.dumps(result, indent=1))

@@ -1,10 +1,11 @@
 """Raw Bokeh-protocol viewers of the shared page: many in one asyncio loop, no Document.
 
-    python -m benchmarks.rawclient WS_URL COUNT START_EPOCH_S SECONDS
+    python -m benchmarks.rawclient WS_URL COUNT START_EPOCH_S SECONDS [SESSION_ID]
 
 Each viewer opens the page's WebSocket with a fresh session token (the server makes the
 session), reports ``document_ready`` as BokehJS does (so the server treats it as a loaded
-page), then reads every message: for each update of the shared path (``SharedApp.SOURCE_ID``)
+page; with SESSION_ID every viewer joins that one session, as a second tab of one page
+would), then reads every message: for each update of the shared path (``SharedApp.SOURCE_ID``)
 it records the last step and the wall-clock time at which the message's first frame was read.
 Prints one JSON line: ``arrival_steps`` [[step, read epoch s], ...] within the window and
 ``delivered``. Much lighter than ``bokeh.client`` sessions (no document, no patching), like the
@@ -48,8 +49,9 @@ def _last_step(content: str) -> float | None:
     return None
 
 
-async def _viewer(ws_url: str, start: float, stop: float, arrivals: list) -> None:
-    token = generate_jwt_token(generate_session_id())
+async def _viewer(ws_url: str, start: float, stop: float, arrivals: list,
+                  session_id: str | None = None) -> None:
+    token = generate_jwt_token(session_id or generate_session_id())
     connection = await websocket_connect(ws_url, subprotocols=["bokeh", token])
     connection.protocol.stream.set_nodelay(True)  # as browsers do
     ready = _document_ready_frames()
@@ -75,9 +77,11 @@ async def _viewer(ws_url: str, start: float, stop: float, arrivals: list) -> Non
         connection.close()
 
 
-async def _main(ws_url: str, count: int, start: float, seconds: float) -> dict:
+async def _main(ws_url: str, count: int, start: float, seconds: float,
+                session_id: str | None = None) -> dict:
     arrivals: list = []
-    viewers = [asyncio.ensure_future(_viewer(ws_url, start, start + seconds, arrivals))
+    viewers = [asyncio.ensure_future(_viewer(ws_url, start, start + seconds, arrivals,
+                                             session_id))
                for _ in range(count)]
     await asyncio.sleep(max(0.0, start + seconds - time.time()))
     await asyncio.sleep(1.0)  # every viewer reads past the window once more
@@ -89,7 +93,9 @@ async def _main(ws_url: str, count: int, start: float, seconds: float) -> dict:
 
 def main() -> None:
     ws_url, count, start, seconds = sys.argv[1:5]
-    print(json.dumps(asyncio.run(_main(ws_url, int(count), float(start), float(seconds)))))
+    session_id = sys.argv[5] if len(sys.argv) > 5 else None
+    print(json.dumps(asyncio.run(_main(ws_url, int(count), float(start), float(seconds),
+                                       session_id))))
 
 
 if __name__ == "__main__":
