@@ -18,6 +18,7 @@ from tornado.ioloop import IOLoop
 
 from brownian_panel import BrownianApp, compat
 from brownian_panel.export.route import ROUTES as EXPORT_ROUTES
+from brownian_panel.runtime.collector import restore_collector
 from brownian_panel.runtime.session import server_loop
 from brownian_panel.views.page import TITLE
 from brownian_panel.views.shared_page import SharedApp
@@ -85,6 +86,7 @@ def _serve(app_class: type) -> Iterator[ServedApp]:
                        interval=0.1)
         server.stop()
         server.join(timeout=10)
+        restore_collector()  # its first page tuned the collector: the next tests start as Python
 
 
 def _connected(app) -> bool:

@@ -110,6 +110,9 @@ PROCESS_STATE: tuple[tuple[str, str, str], ...] = tuple(
      "the loop's life"),
     ("warnings filter: Bokeh's 'reference already known' (views.notice)", "-",
      "added by the first session; kept for the process's life"),
+    ("garbage collector thresholds (runtime.collector)", "-",
+     "set by the first server session unless the collector is off or already tuned; kept for "
+     "the process's life (restore_collector puts them back)"),
     ("memory trimmer (runtime.memory.TRIMMER)", "-",
      "made at import, idle; resolves glibc's malloc_trim at the first session's end; one trim "
      "pending at a time, on the loop where a session ended"),

@@ -20,6 +20,7 @@ from ..model.record import Record
 from ..model.validation import kept
 from ..model.walk import BrownianMotion
 from ..notebook import ViewReady, release_on_rerun, repair_kernel_comms
+from ..runtime.collector import tune_collector
 from ..runtime.later import later_for
 from ..runtime.logs import quiet_client_errors
 from ..runtime.memory import trim_after_session
@@ -316,6 +317,7 @@ class BrownianApp(Viewer):
             return
         doc.on_session_destroyed(lambda session_context: self.release())
         trim_after_session(doc)  # the memory it freed goes back to the system
+        tune_collector()  # no full collection while pages stream
         make_patch_curdoc_exception_safe()  # a client's bad patch must not leak its document
         # A client's refused message, a write to a client that left: one log line each.
         on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))

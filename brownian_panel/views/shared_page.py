@@ -30,6 +30,7 @@ from ..driver.transport import close_when_silent, disable_nagle
 from ..export.csv import EXPORTS, Export
 from ..feed.hub import SharedFeed, feed_for
 from ..model.validation import kept
+from ..runtime.collector import tune_collector
 from ..runtime.logs import quiet_client_errors
 from ..runtime.memory import trim_after_session
 from ..runtime.session import (
@@ -254,6 +255,7 @@ class SharedApp(Viewer):
     def _attach(self, doc: Document) -> None:
         doc.on_session_destroyed(lambda session_context: self.release())
         trim_after_session(doc)  # the memory it freed goes back to the system
+        tune_collector()  # no full collection while pages stream
         make_patch_curdoc_exception_safe()
         # A client's refused message, a write to a client that left: one log line each.
         on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))

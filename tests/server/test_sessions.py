@@ -6,8 +6,10 @@ import gc
 import weakref
 
 import numpy as np
+import pytest
 
 from brownian_panel.export import EXPORTS
+from brownian_panel.runtime.collector import PYTHON_DEFAULTS, THRESHOLDS
 
 from ..helpers import LiveClient, run_in_session, wait_until
 
@@ -19,6 +21,15 @@ def test_session_sees_the_path_grow(served_app):
         wait_until(lambda: client.points >= first + 5)
         x = np.asarray(client.source.data["x"])
         assert np.all(np.diff(x) == 1), "x must be consecutive steps"
+
+
+@pytest.mark.parametrize("served", ["served_app", "served_shared"])
+def test_a_served_page_sets_the_collector_thresholds(served, request):
+    server = request.getfixturevalue(served)
+    assert gc.get_threshold() in PYTHON_DEFAULTS  # (put back after each served test)
+    with LiveClient(server.url) as client:
+        wait_until(lambda: client.points >= 2)
+        assert gc.get_threshold() == THRESHOLDS
 
 
 def test_client_holds_the_points_the_server_streamed(served_app):
