@@ -72,6 +72,12 @@ def _clients(module_args: list[list[str]]) -> list[subprocess.Popen]:
             for args in module_args]
 
 
+def _arrivals(workers: list[subprocess.Popen]) -> list:
+    """The [step, read epoch s] pairs the raw viewers' processes recorded."""
+    return [arrival for worker in workers for arrival in json.loads(
+        worker.communicate(timeout=600)[0].strip().splitlines()[-1])["arrival_steps"]]
+
+
 def _cpu_over(pid: int, start: float, seconds: float) -> float:
     time.sleep(max(0.0, start - time.time()))
     before = cpu_seconds(pid)
@@ -98,10 +104,7 @@ def ours(viewers: int, seconds: float, processes: int, one_session: bool = False
         workers = _clients([["benchmarks.rawclient", ws_url, str(count), str(start),
                              str(seconds), *session] for count in _split(viewers, processes)])
         cpu = _cpu_over(started[-1].pid, start, seconds)
-        arrivals = []
-        for worker in workers:
-            arrivals += json.loads(worker.communicate(timeout=600)[0].strip().splitlines()[-1])[
-                "arrival_steps"]
+        arrivals = _arrivals(workers)
         produced = _produced(redis.url)
         due = viewers * seconds * 1000 / PERIOD_MS
         return {"viewers": viewers, "seconds": seconds,
@@ -132,10 +135,7 @@ def plain_bokeh(viewers: int, seconds: float, processes: int) -> dict:
                              str(count), str(start), str(seconds)]
                             for count in _split(viewers, processes)])
         cpu = _cpu_over(server.pid, start, seconds)
-        arrivals = []
-        for worker in workers:
-            arrivals += json.loads(worker.communicate(timeout=600)[0].strip().splitlines()[-1])[
-                "arrival_steps"]
+        arrivals = _arrivals(workers)
         due = viewers * seconds * 1000 / PERIOD_MS
         # Its x is the production time (epoch ms).
         return {"viewers": viewers, "seconds": seconds,
