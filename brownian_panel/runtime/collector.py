@@ -2,12 +2,12 @@
 out of steady streaming.
 
 With Python's default thresholds a young collection runs every 700 net new container objects
-(2,000 on 3.13): at a few hundred viewers that is every few milliseconds, so objects that live a
-fraction of a second (an update's buffers, a refresh's timer) are promoted, and once those
-promoted since the last full collection amount to a quarter of the heap the collector scans the
-whole heap, all sessions' objects, stopping every session (0.6-0.7 s at 100 shared viewers, more
-than a second per 200 more). ``THRESHOLDS`` lets such objects die first; full collections then
-come with the heap's growth (pages being made), as before. Design notes and measurements:
+(2,000 on 3.13): ~8 a second at 100 shared viewers, so objects that live a fraction of a second
+(an update's buffers, a refresh's timer) are promoted, and once those promoted since the last
+full collection amount to a quarter of the heap the collector scans the whole heap, all
+sessions' objects, stopping every session (0.6-0.7 s at 100 shared viewers). ``THRESHOLDS``
+lets such objects die first; full collections then come with the heap's growth (pages being
+made), as before. Design notes and measurements:
 docs/architecture.md, "runtime/collector.py".
 """
 
