@@ -4,9 +4,10 @@
 
 Each viewer opens the page's WebSocket with a fresh session token (the server makes the
 session), reports ``document_ready`` as BokehJS does (so the server treats it as a loaded
-page; with SESSION_ID every viewer joins that one session, as a second tab of one page
-would), then reads every message: for each update of the shared path (``SharedApp.SOURCE_ID``)
-it records the last step and the wall-clock time at which the message's first frame was read.
+page; with SESSION_ID every viewer's token names that one session, so all join one session
+and its one document), then reads every message: for each update of the shared path
+(``SharedApp.SOURCE_ID``) it records the last step and the wall-clock time at which the
+message's first frame was read.
 Prints one JSON line: ``arrival_steps`` [[step, read epoch s], ...] within the window and
 ``delivered``. Much lighter than ``bokeh.client`` sessions (no document, no patching), like the
 issue's prototype load; the latency it sees is closer to what a browser on another host sees.
