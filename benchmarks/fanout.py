@@ -78,6 +78,17 @@ def _arrivals(workers: list[subprocess.Popen]) -> list:
         worker.communicate(timeout=600)[0].strip().splitlines()[-1])["arrival_steps"]]
 
 
+def _viewers_result(viewers: int, seconds: float, cpu: float, arrivals: list,
+                    latencies_ms: list[float]) -> dict:
+    """A server's figures over the window: ``cpu`` seconds, the raw viewers' ``arrivals``."""
+    due = viewers * seconds * 1000 / PERIOD_MS
+    return {"viewers": viewers, "seconds": seconds,
+            "cpu_ms_per_viewer_update": round(1000 * cpu / due, 4),
+            "server_cpu_percent": round(100 * cpu / seconds, 1),
+            "delivered_over_due": round(len(arrivals) / due, 4),
+            "latency_ms": distribution(latencies_ms)}
+
+
 def _cpu_over(pid: int, start: float, seconds: float) -> float:
     time.sleep(max(0.0, start - time.time()))
     before = cpu_seconds(pid)
@@ -106,14 +117,9 @@ def ours(viewers: int, seconds: float, processes: int, one_session: bool = False
         cpu = _cpu_over(started[-1].pid, start, seconds)
         arrivals = _arrivals(workers)
         produced = _produced(redis.url)
-        due = viewers * seconds * 1000 / PERIOD_MS
-        return {"viewers": viewers, "seconds": seconds,
-                "cpu_ms_per_viewer_update": round(1000 * cpu / due, 4),
-                "server_cpu_percent": round(100 * cpu / seconds, 1),
-                "delivered_over_due": round(len(arrivals) / due, 4),
-                "latency_ms": distribution([1000 * (read - produced[int(step)])
-                                            for step, read in arrivals
-                                            if int(step) in produced])}
+        return _viewers_result(viewers, seconds, cpu, arrivals,
+                               [1000 * (read - produced[int(step)]) for step, read in arrivals
+                                if int(step) in produced])
     finally:
         for process in reversed(started):
             components.stop(process)
@@ -136,13 +142,9 @@ def plain_bokeh(viewers: int, seconds: float, processes: int) -> dict:
                             for count in _split(viewers, processes)])
         cpu = _cpu_over(server.pid, start, seconds)
         arrivals = _arrivals(workers)
-        due = viewers * seconds * 1000 / PERIOD_MS
         # Its x is the production time (epoch ms).
-        return {"viewers": viewers, "seconds": seconds,
-                "cpu_ms_per_viewer_update": round(1000 * cpu / due, 4),
-                "server_cpu_percent": round(100 * cpu / seconds, 1),
-                "delivered_over_due": round(len(arrivals) / due, 4),
-                "latency_ms": distribution([1000 * read - step for step, read in arrivals])}
+        return _viewers_result(viewers, seconds, cpu, arrivals,
+                               [1000 * read - step for step, read in arrivals])
     finally:
         components.stop(server)
 
