@@ -1,4 +1,5 @@
-"""Every use of another package's private names (Panel, Bokeh, Tornado, pyviz_comms).
+"""Every use of another package's private names (Panel, Bokeh, Tornado, pyviz_comms,
+ipykernel).
 
 Each is a ``Feature``: what it uses, the versions it was written against, the public behaviour
 it stands in for and the public path taken when its shape is not found (one WARNING then).
@@ -42,6 +43,7 @@ from .bokeh_server import (
 )
 from .bokeh_ws_close import CLOSE_AFTER_DESTROY, close_quietly_after_session_destroyed
 from .feature import NOT_NEEDED, OFF, ON, PUBLIC_PATHS_ENV, Feature
+from .ipykernel_comms import EARLY_MESSAGES, keep_early_comm_messages
 from .panel_document import (
     PANEL_WRITE_QUEUE,
     STRANDED_WRITES,
@@ -75,7 +77,7 @@ FEATURES: tuple[Feature, ...] = (
     PROTOCOL_STATE, WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, REPULL_INLINE,
     FRESH_RECEIVER, CLOSE_AFTER_DESTROY, DEBOUNCE,
     PARAM_LINK, VIEWS, COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH, PENDING_WRITES,
-    NEW_MODELS,
+    NEW_MODELS, EARLY_MESSAGES,
 )
 
 #: What writing a session's updates straight to its sockets needs (``brownian_panel.driver.wire``).
@@ -121,7 +123,8 @@ __all__ = [
     "COMM_MANAGER_PATCH", "COMM_MANAGER_PATCH_JS", "RefuseInvalidValue", "answer_at_once",
     "append_quietly", "column", "compressing", "direct_writes", "forget_pong",
     "fresh_receiver_js",
-    "handle_comm_messages_on_main_thread", "make_patch_curdoc_exception_safe",
+    "handle_comm_messages_on_main_thread", "keep_early_comm_messages",
+    "make_patch_curdoc_exception_safe",
     "make_repull_keep_buffers", "reconnected_page", "close_quietly_after_session_destroyed",
     "panel_holds_writes", "pong_received", "refuse_client_writes",
     "release_holds_after_browser_changes", "replace_columns_quietly", "report",

@@ -151,7 +151,9 @@ def release_holds_after_browser_changes() -> bool:
 
 
 #: Names the browser-side patch relies on, and the bundle that must hold each.
-_BROWSER_NAMES = {"panel/dist/panel.min.js": ("_document_changed", "msg_handler", "_receiver"),
+_BROWSER_NAMES = {"panel/dist/panel.min.js": ("_document_changed", "msg_handler", "_receiver",
+                                              "process_events", "_event_buffer", "_blocked",
+                                              "_timeout"),
                   "bokeh/server/static/js/bokeh.min.js": ("_current_consumer", "_HEADER")}
 
 
@@ -169,11 +171,14 @@ def _probe_browser_patch() -> None:
 
 COMM_MANAGER_PATCH = Feature(
     "notebook-comm-manager-patch",
-    uses="the browser's CommManager._document_changed / msg_handler / _receiver (Panel) and "
+    uses="the browser's CommManager._document_changed / msg_handler / _receiver / "
+         "process_events / _event_buffer / _blocked / _timeout (Panel) and "
          "Receiver._current_consumer / _HEADER (BokehJS)",
     written_for="Panel 1.9.4, 1.10.0; BokehJS 3.9.2, 3.10.2",
-    stands_in_for="a CommManager that skips sync:false events and keeps frames aligned",
-    fallback="Panel's CommManager (kernel changes echoed back; a view may freeze)",
+    stands_in_for="a CommManager that skips sync:false events, keeps frames aligned and "
+                  "sends changes held past its timeout",
+    fallback="Panel's CommManager (kernel changes echoed back; a view may freeze or keep "
+             "its last changes)",
     probe=_probe_browser_patch,
 )
 
@@ -183,15 +188,39 @@ function isHeader(frame) {  // Bokeh's message header: {"msgid": ..., "msgtype":
   return /^\\{\\s*"msgid"\\s*:/.test(frame.slice(0, 20))
 }
 
+// Changes made while the kernel has not acknowledged the last message wait for that
+// acknowledgement, or for a change after the timeout: one never acknowledged held the last
+// changes for good. Send them once the timeout has passed.
+function sendWhenTimedOut(manager) {
+  if (manager._timedOutSend != null || !manager._blocked || manager._event_buffer.length === 0) {
+    return
+  }
+  manager._timedOutSend = setTimeout(() => {
+    manager._timedOutSend = null
+    if (manager._event_buffer.length === 0) {
+      return
+    }
+    if (manager._blocked && Date.now() < manager._timeout) {
+      sendWhenTimedOut(manager)  // acknowledged and blocked again meanwhile
+      return
+    }
+    manager._blocked = true
+    manager._timeout = Date.now() + manager.timeout
+    manager.process_events()
+  }, Math.max(0, manager._timeout - Date.now()) + 10)
+}
+
 function patchCommManager(manager) {
   if (typeof manager._document_changed !== "function" ||
-      typeof manager.msg_handler !== "function") {
-    return "CommManager._document_changed / msg_handler"
+      typeof manager.msg_handler !== "function" ||
+      typeof manager.process_events !== "function") {
+    return "CommManager._document_changed / msg_handler / process_events"
   }
   const sendChange = manager._document_changed
   manager._document_changed = function (event) {
     if (event.sync !== false) {  // false: applied from the kernel, which has it already
       sendChange.call(this, event)
+      sendWhenTimedOut(this)
     }
   }
   // Each kernel message comes as three frames (header, metadata, content). A view that

@@ -1,6 +1,6 @@
 """The kernel side of a notebook: an app released when its cell runs again
-(``release_on_rerun``), and comm messages handled on the main thread with every browser change
-reaching Python (``repair_kernel_comms``). Why: docs/architecture.md, "Notebook".
+(``release_on_rerun``), and comm messages handled on the main thread, none dropped, with every
+browser change reaching Python (``repair_kernel_comms``). Why: docs/architecture.md, "Notebook".
 """
 
 from __future__ import annotations
@@ -51,11 +51,14 @@ def repair_kernel_comms() -> bool:
     loop, handled in arrival order (one arriving on the main thread while earlier ones wait is
     handled after them: handled at once, it overtook them and three quick slider moves ended on
     the second one's value); and make every change of a browser message reach Python (Panel
-    1.10 ran only the first, see ``compat.release_holds_after_browser_changes``).
+    1.10 ran only the first, see ``compat.release_holds_after_browser_changes``); and make the
+    kernel keep the messages of a comm whose ``comm_open`` still waits behind a running cell
+    instead of dropping them (``compat.keep_early_comm_messages``).
 
     Returns whether the comm hand-over is in place (never outside IPython).
     """
     if _ipython_shell() is None or threading.current_thread() is not threading.main_thread():
         return False
     compat.release_holds_after_browser_changes()
+    compat.keep_early_comm_messages(getattr(_ipython_shell(), "kernel", None))  # None: no kernel
     return compat.handle_comm_messages_on_main_thread(IOLoop.current())

@@ -101,8 +101,8 @@ PROCESS_STATE: tuple[tuple[str, str, str], ...] = tuple(
     ("message ids (driver.wire)", "-", "a counter for the process's life"),
     ("compat features and patches (compat.FEATURES)", "-",
      "probed once per process; patches (Comm._handle_msg, Syncable._schedule_change, "
-     "bokeh.io.doc.patch_curdoc, ServerSession._handle_pull, WSHandler.on_close) applied "
-     "once and kept for the process's life"),
+     "bokeh.io.doc.patch_curdoc, ServerSession._handle_pull, WSHandler.on_close, a kernel's "
+     "comm_open/comm_msg handlers) applied once and kept for the process's life"),
     ("sessions that answered a pull (compat.bokeh_repull._PULLED)", "a ServerSession (weakly)",
      "added at a session's first pull; dropped with the session"),
     ("log filters and loop exception handlers (runtime.logs)", "Bokeh's and Panel's loggers; "

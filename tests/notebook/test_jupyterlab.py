@@ -7,33 +7,16 @@ Requests that would leave the machine are refused and recorded.
 
 from __future__ import annotations
 
-import re
-import shutil
 import time
 
 import numpy as np
 import pytest
 
-from ..browser.conftest import _NOT_LOOPBACK, _record_external, browser  # noqa: F401
 from ..helpers import wait_until
-from .jupyterlab import JupyterLab, process_alive, wait_gone
-from .test_notebook import NOTEBOOK
+from .conftest import BROWSER_X, editor_value_reached_kernel, press_editor_slider
+from .jupyterlab import process_alive, wait_gone
 
 pytestmark = pytest.mark.browser
-
-#: The path's x values in the page, from whichever Bokeh document holds the live plot.
-BROWSER_X = """() => {
-    const found = [];
-    for (const doc of Bokeh.documents) {
-        const source = doc.get_model_by_name('path');
-        if (source === null) continue;
-        const data = source.data;
-        const column = (name) => Array.from(data instanceof Map ? data.get(name) : data[name]);
-        found.push({x: column('x'), y: column('y')});
-    }
-    return found[found.length - 1] ?? null;
-}"""
-
 
 #: Calls ``(manager, document) => ...`` with the Panel comm manager of the live plot's view.
 WITH_PLOT_MANAGER = """(call) => {
@@ -75,62 +58,22 @@ FEED_FRAME = f"""(frame) => ({WITH_PLOT_MANAGER})((manager) => new Promise((reso
 }}))"""
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab serving a copy of the notebook; kernels shut down and server stopped after."""
-    root, home = tmp_path_factory.mktemp("lab-root"), tmp_path_factory.mktemp("lab-home")
-    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
-    started = time.monotonic()
-    server = JupyterLab(root, home)
-    server.started_in = time.monotonic() - started
-    yield server
-    server.shut_down_kernels()
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def notebook(lab, browser):  # noqa: F811
-    """The notebook open in Chromium with every cell run; its kernel's client and pid."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.route(_NOT_LOOPBACK, lambda route: route.abort())
-    page = context.new_page()
-    page.external_requests = []
-    page.on("request", lambda request: _record_external(page, request.url))
-    page.console_problems = []
-    page.on("console", lambda message: message.type in ("error", "warning")
-            and page.console_problems.append(message.text))
-    started = time.monotonic()
-    page.goto(lab.notebook_url(NOTEBOOK.name))
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-    wait_until(lambda: lab.kernel_states() == [("idle", True)], timeout=60)
-    first_cell = page.locator(".jp-CodeCell .jp-InputPrompt").first
-    for _attempt in range(3):  # a click landing while the page still connects runs nothing
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        try:
-            wait_until(lambda: re.search(r"\[\d+\]", first_cell.inner_text()), timeout=15)
-            break
-        except AssertionError:
-            continue
-    app_cell = page.locator(".jp-CodeCell", has_text="app = BrownianApp()")
-    app_prompt = app_cell.locator(".jp-InputPrompt")
-    wait_until(lambda: app_prompt.inner_text().strip() == "[2]:", timeout=30)  # each cell ran once
-    try:
-        page.wait_for_function(f"() => window.Bokeh !== undefined && ({BROWSER_X})() !== null",
-                               timeout=90_000)
-    except Exception:
-        shot = lab.log.parent / "no-plot.png"
-        page.screenshot(path=shot)
-        raise AssertionError(f"no plot after running all cells: see {shot}, {lab.log}") from None
-    [kernel_id] = lab.kernel_ids()
-    kernel = lab.kernel(kernel_id)
-    wait_until(lambda: kernel.value("'app' in globals() and app.stream.running"), timeout=60)
-    page.ready_in = time.monotonic() - started
-    page.kernel, page.kernel_pid = kernel, kernel.value("__import__('os').getpid()")
-    yield page
-    kernel.close()
-    context.close()
-
+#: Makes the editor view's next message to the kernel get lost (never sent, never acknowledged).
+LOSE_NEXT_EDITOR_MESSAGE = """() => {
+    for (const doc of Bokeh.documents) {
+        if (doc.get_model_by_name('path') !== null) continue;
+        if (!Array.from(doc.all_models).some((model) => model.title === 'Variance')) continue;
+        const comm = doc.roots().find((root) => root._event_buffer !== undefined)._client_comm;
+        const send = comm.send;
+        window.lostEditorMessages = 0;
+        comm.send = function () {
+            comm.send = send;
+            window.lostEditorMessages += 1;
+        };
+        return true;
+    }
+    return false;
+}"""
 
 def browser_path(page) -> dict:
     return page.evaluate(BROWSER_X)
@@ -198,26 +141,8 @@ def test_the_line_grows(notebook):
 
 
 def test_the_parameter_editors_slider_sets_variance_in_the_kernel(notebook):
-    editor = notebook.locator(".jp-CodeCell", has_text="model_editor(app.model)")
-    handle = editor.locator(".jp-OutputArea .noUi-handle").first
-    before = notebook.kernel.value("app.model.variance")
-    handle.focus()
-    for _ in range(3):
-        handle.press("ArrowRight")
-    title = editor.locator(".jp-OutputArea .bk-slider-title").first
-
-    def settled() -> tuple[float, float]:
-        # The slider's title shows its value at once; the kernel's arrives a little later.
-        variance = notebook.kernel.value("app.model.variance")
-        shown_value = float(re.search(r"Variance:\s*([\d.]+)", title.inner_text()).group(1))
-        assert variance > before + 0.2, (
-            f"the kernel's variance {variance} (before: {before}); the editor's slider shows "
-            f"{shown_value}; browser console errors and warnings: "
-            f"{notebook.console_problems[-10:]}")
-        assert shown_value == pytest.approx(variance, abs=0.05)  # the title rounds to 0.1
-        return variance, shown_value
-
-    wait_until(settled, timeout=10)
+    before, title = press_editor_slider(notebook, presses=3)
+    wait_until(lambda: editor_value_reached_kernel(notebook, before, title), timeout=10)
     shown = title.inner_text()
     # The app's own editor, above, follows the same model.
     app_cell = notebook.locator(".jp-CodeCell", has_text="app = BrownianApp()")
@@ -229,6 +154,17 @@ def test_the_parameter_editors_slider_sets_variance_in_the_kernel(notebook):
             f"the app's slider shows {app_title.inner_text()!r}, the editor {shown!r}, the "
             f"kernel's variance is {notebook.kernel.value('app.model.variance')!r}; browser "
             f"console errors and warnings: {notebook.console_problems[-10:]}") from None
+
+
+def test_changes_held_for_a_lost_acknowledgement_are_sent_after_the_timeout(notebook):
+    # The editor's next message is lost on its way to the kernel (no acknowledgement comes):
+    # the moves made meanwhile are sent once Panel's timeout (5 s) has passed.
+    assert notebook.evaluate(LOSE_NEXT_EDITOR_MESSAGE)
+    before, title = press_editor_slider(notebook, presses=1)
+    time.sleep(0.5)  # that move's message (after Panel's 50 ms debounce) is lost
+    assert notebook.evaluate("() => window.lostEditorMessages") == 1
+    _, title = press_editor_slider(notebook, presses=3)
+    wait_until(lambda: editor_value_reached_kernel(notebook, before, title), timeout=10)
 
 
 def test_the_page_does_not_send_back_what_the_kernel_sets(notebook):
