@@ -40,12 +40,14 @@ def press_editor_slider(page, presses: int) -> tuple[float, object]:
     return before, editor.locator(".jp-OutputArea .bk-slider-title").first
 
 
-def editor_value_reached_kernel(page, before: float, title) -> bool:
-    """Assert that the kernel's variance has moved from ``before`` to what the editor's slider
-    shows (its title rounds to 0.1)."""
+def editor_value_reached_kernel(page, before: float, title, presses: int) -> bool:
+    """Assert that the kernel's variance has moved from ``before`` by every one of ``presses``
+    steps of 0.1 (more than ``presses - 1``) to what the editor's slider shows (its title
+    rounds to 0.1)."""
     variance = page.kernel.value("app.model.variance")
     shown = float(re.search(r"Variance:\s*([\d.]+)", title.inner_text()).group(1))
-    assert variance != before and shown == pytest.approx(variance, abs=0.05), (
+    moved = abs(variance - before) > 0.1 * (presses - 1) and variance != before
+    assert moved and shown == pytest.approx(variance, abs=0.05), (
         f"the kernel's variance {variance} (before: {before}); the editor's slider shows "
         f"{shown}; browser console errors and warnings: {page.console_problems[-10:]}")
     return True

@@ -44,5 +44,6 @@ def lab_notebook(lab_notebook):
 
 def test_a_view_built_while_the_kernel_is_busy_loses_no_message(notebook):
     before, title = press_editor_slider(notebook, presses=3)
-    wait_until(lambda: editor_value_reached_kernel(notebook, before, title), timeout=10)
+    wait_until(lambda: editor_value_reached_kernel(notebook, before, title, presses=3),
+               timeout=10)
     assert notebook.kernel.value("dropped") == []

@@ -75,6 +75,7 @@ LOSE_NEXT_EDITOR_MESSAGE = """() => {
     return false;
 }"""
 
+
 def browser_path(page) -> dict:
     return page.evaluate(BROWSER_X)
 
@@ -142,7 +143,8 @@ def test_the_line_grows(notebook):
 
 def test_the_parameter_editors_slider_sets_variance_in_the_kernel(notebook):
     before, title = press_editor_slider(notebook, presses=3)
-    wait_until(lambda: editor_value_reached_kernel(notebook, before, title), timeout=10)
+    wait_until(lambda: editor_value_reached_kernel(notebook, before, title, presses=3),
+               timeout=10)
     shown = title.inner_text()
     # The app's own editor, above, follows the same model.
     app_cell = notebook.locator(".jp-CodeCell", has_text="app = BrownianApp()")
@@ -164,7 +166,8 @@ def test_changes_held_for_a_lost_acknowledgement_are_sent_after_the_timeout(note
     time.sleep(0.5)  # that move's message (after Panel's 50 ms debounce) is lost
     assert notebook.evaluate("() => window.lostEditorMessages") == 1
     _, title = press_editor_slider(notebook, presses=3)
-    wait_until(lambda: editor_value_reached_kernel(notebook, before, title), timeout=10)
+    wait_until(lambda: editor_value_reached_kernel(notebook, before, title, presses=4),
+               timeout=10)
 
 
 def test_the_page_does_not_send_back_what_the_kernel_sets(notebook):
