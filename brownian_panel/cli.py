@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 #: Seconds a session is kept after its page's connection closed (Bokeh's unused-session
-#: lifetime; Bokeh's default is 15 s, checked every 17 s): long enough for a page cut off by the
-#: network to reconnect to it after BokehJS's last automatic attempt, about 30 s after the cut.
+#: lifetime; Bokeh's default is 15 s, checked every 17 s): a page cut off by the network for up
+#: to about 40 s reconnects to it (``views.notice``: retries about a second after the network
+#: is back while BokehJS's attempts last, ~30 s, then every 5 s).
 DISCONNECTED_SESSION_LIFETIME_S = 45.0
 CHECK_UNUSED_SESSIONS_MS = 1_000
 

@@ -99,6 +99,16 @@ def browser_path(page) -> dict:
     }""")
 
 
+def browser_tail(page) -> tuple[int, float | None]:
+    """How many points the page's plot holds and its last x, without copying the path out of
+    the page (a 400,000-point window takes seconds to hand over)."""
+    return tuple(page.evaluate("""() => {
+        const data = Bokeh.documents[0].get_model_by_name('path').data;
+        const x = data instanceof Map ? data.get('x') : data.x;
+        return [x.length, x.length ? x[x.length - 1] : null];
+    }"""))
+
+
 def browser_points(page) -> int:
     """Number of points the page's plot holds now."""
     return page.evaluate("""() => {
