@@ -31,8 +31,9 @@ STATISTICS_INTERVAL = 1.0
 RETRY_INTERVAL = 0.1
 
 #: Seconds before a refresh that found the session busy (a locked callback, a write under way:
-#: typically the server's reply to the very event that asked for it) is tried again.
-BUSY_RETRY_INTERVAL = 0.0005
+#: typically the server's reply to the very event that asked for it) is tried again; doubled
+#: at each retry that finds it still busy, up to ``BUSY_RETRY_MAX``.
+BUSY_RETRY_INTERVAL, BUSY_RETRY_MAX = 0.0005, 0.05
 
 
 class Refresher:
@@ -53,6 +54,7 @@ class Refresher:
         #: The queued refresh stands in for an update's that was not due (see ``request``).
         self._queued_for_update = False
         self._locked_pending = False
+        self._busy_retries = 0  # tries in a row that found the session busy
         self._released = False
         #: When the refresh that the next one is due after ran (``_next_due``).
         self._due_from = -float("inf")
@@ -131,8 +133,11 @@ class Refresher:
             self._queued_urgent = False
             return
         if write is Write.LOCKED:  # e.g. the reply to the event that asked is pending
-            self._queued = self._loop.call_later(BUSY_RETRY_INTERVAL, self._run_queued)
+            delay = min(BUSY_RETRY_INTERVAL * 2 ** self._busy_retries, BUSY_RETRY_MAX)
+            self._busy_retries = min(self._busy_retries + 1, 16)  # 2 ** 16: past the cap
+            self._queued = self._loop.call_later(delay, self._run_queued)
             return
+        self._busy_retries = 0
         self._queued_for_update = False
         self._run_guarded(keep_schedule=for_update)
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 import math
 
+import pytest
+
 from brownian_panel.driver import refresher as refresher_module
 from brownian_panel.driver import wire as wire_module
 from brownian_panel.driver.gate import Write
@@ -111,3 +113,32 @@ def test_in_step_pages_whose_pass_straddles_a_due_time_refresh_at_the_same_updat
             writing[0] = False
     assert len(runs[0]) >= 10 and runs[0] == runs[1], runs
     assert cache.moment(None) and cache.now is None  # a page's own update: the clock now
+
+
+def test_a_refresh_that_finds_the_session_busy_backs_off_and_runs_once_it_is_free(monkeypatch):
+    clock, _writing = _in_session(monkeypatch, _Clock(0.0))
+    asked, busy_until = [], [0.2]
+
+    def decide(*args):
+        asked.append(clock.now)
+        return Write.LOCKED if clock.now < busy_until[0] else Write.NOW
+
+    monkeypatch.setattr(refresher_module, "decide", decide)
+    runs = []
+    refresher = Refresher(lambda: runs.append(clock.now), object(), 1.0)
+    refresher.request(urgent=True)
+    clock.run_until(0.5)
+    # Retried 0.5 ms after, then twice as long each time up to 50 ms (not every 0.5 ms: 400
+    # tries), and run within 50 ms of the session being free.
+    assert asked[1] - asked[0] == pytest.approx(refresher_module.BUSY_RETRY_INTERVAL)
+    gaps = [later - earlier for earlier, later in zip(asked, asked[1:], strict=False)]
+    assert max(gaps) == pytest.approx(refresher_module.BUSY_RETRY_MAX), asked
+    assert len(asked) <= 12, asked
+    assert len(runs) == 1 and 0.2 <= runs[0] <= 0.2 + refresher_module.BUSY_RETRY_MAX
+    # The next busy spell starts from the short interval again.
+    asked.clear()
+    busy_until[0] = 0.6
+    refresher.request(urgent=True)
+    clock.run_until(1.0)
+    assert asked[1] - asked[0] == pytest.approx(refresher_module.BUSY_RETRY_INTERVAL)
+    assert len(runs) == 2
