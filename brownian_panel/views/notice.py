@@ -72,34 +72,35 @@ _STYLE = {"color": "#842029", "background-color": "#f8d7da", "border": "1px soli
 
 # A document event's CustomJS gets the document as cb_obj and the event as cb_data.
 _ON_LOST = f"""
+// Asks the server (HEAD of this page) `first` ms from now, then every `every` ms, until it
+// answers (any status under 500), then runs `then`; window[slot] holds the pending timer.
+const whenServed = (slot, first, every, then) => {{
+  const ask = () => fetch(window.location.href, {{method: "HEAD", cache: "no-store"}})
+    .then((response) => {{
+      if (response.status >= 500) throw new Error("not served");
+      window[slot] = null;
+      then();
+    }})
+    .catch(() => {{ window[slot] = setTimeout(ask, every); }});
+  clearTimeout(window[slot]);
+  window[slot] = setTimeout(ask, first);
+}};
 const retrying = cb_data.timeout != null;
 notice.setv({{text: retrying ? {RECONNECTING!r} : {STILL_TRYING!r}, visible: true}},
             {{sync: false}});
 if (!retrying) {{
   setTimeout(() => cb_data.reconnect(), {RETRY_S * 1000});
 }} else if (window.brownianProbe == null) {{
-  // Until the server answers (any status under 500), then the next attempt at once.
-  const probe = () => fetch(window.location.href, {{method: "HEAD", cache: "no-store"}})
-    .then((response) => {{
-      if (response.status >= 500) throw new Error("not served");
-      window.brownianProbe = null;
-      cb_data.reconnect();
-    }})
-    .catch(() => {{ window.brownianProbe = setTimeout(probe, {PROBE_S * 1000}); }});
-  window.brownianProbe = setTimeout(probe, {PROBE_S * 1000});
+  // Once the server answers, the next attempt at once.
+  whenServed("brownianProbe", {PROBE_S * 1000}, {PROBE_S * 1000}, () => cb_data.reconnect());
 }}
 // The next attempt starts in `next` ms (BokehJS's, or ours once BokehJS's are spent): the page
 // reloads if that attempt has not brought it back WATCHDOG_S later.
 const next = retrying ? cb_data.timeout : {RETRY_S * 1000};
-const reloadOnceServed = () => fetch(window.location.href, {{method: "HEAD", cache: "no-store"}})
-  .then((response) => {{
-    if (response.status >= 500) throw new Error("not served");
-    if (says_new_run) sessionStorage.setItem({_NEW_RUN_KEY!r}, "1");
-    window.location.reload();
-  }})
-  .catch(() => {{ window.brownianWatchdog = setTimeout(reloadOnceServed, {RETRY_S * 1000}); }});
-clearTimeout(window.brownianWatchdog);
-window.brownianWatchdog = setTimeout(reloadOnceServed, next + {WATCHDOG_S * 1000});
+whenServed("brownianWatchdog", next + {WATCHDOG_S * 1000}, {RETRY_S * 1000}, () => {{
+  if (says_new_run) sessionStorage.setItem({_NEW_RUN_KEY!r}, "1");
+  window.location.reload();
+}});
 """
 
 

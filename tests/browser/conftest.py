@@ -111,10 +111,12 @@ def browser_tail(page) -> tuple[int, float | None]:
 
 def browser_points(page) -> int:
     """Number of points the page's plot holds now."""
-    return page.evaluate("""() => {
-        const data = Bokeh.documents[0].get_model_by_name('path').data;
-        return (data instanceof Map ? data.get('x') : data.x).length;
-    }""")
+    return browser_tail(page)[0]
+
+
+def browser_last_x(page) -> float | None:
+    """The x of the last point the page's plot holds (None while it holds none)."""
+    return browser_tail(page)[1]
 
 
 def connection_notice(page) -> str | None:

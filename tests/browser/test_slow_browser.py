@@ -6,10 +6,7 @@ import time
 
 from ..helpers import wait_until
 from ..proxy import LoopbackProxy
-from .conftest import browser_points, connection_notice
-
-LAST_X = ("() => { const x = Bokeh.documents[0].get_model_by_name('path').data.x;"
-          " return x[x.length - 1]; }")
+from .conftest import browser_last_x, browser_points, connection_notice
 
 
 def test_a_browser_far_behind_the_stream_stays_connected(start_process, open_page):
@@ -31,9 +28,9 @@ def test_a_browser_far_behind_the_stream_stays_connected(start_process, open_pag
         wait_until(lambda: browser_points(page) > 0, timeout=30)
         proxy.rate = 300_000
         time.sleep(4 * timeout_s + 5)  # closed by now if silence were judged by the pong
-        behind = page.evaluate(LAST_X)
+        behind = browser_last_x(page)
         proxy.rate = None
-        wait_until(lambda: page.evaluate(LAST_X) >= behind + 300_000, timeout=30)
+        wait_until(lambda: browser_last_x(page) >= behind + 300_000, timeout=30)
         assert connection_notice(page) is None
     finally:
         proxy.close()

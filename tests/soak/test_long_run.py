@@ -12,7 +12,7 @@ import time
 import pytest
 
 from ..apps.process_state import rss_bytes
-from ..browser.conftest import browser_points
+from ..browser.conftest import browser_points, browser_tail
 from ..helpers import wait_until
 
 SOAK_SECONDS = float(os.environ.get("BROWNIAN_SOAK_SECONDS", "180"))
@@ -36,17 +36,16 @@ def test_minutes_at_20000_points_per_second_stay_bounded(start_process, open_pag
     warm = time.monotonic() + 30  # allocations of a full window on both sides have settled
     start = time.monotonic()
     samples = []
-    last_x_js = ("() => { const x = Bokeh.documents[0].get_model_by_name('path').data.x;"
-                 " return x[x.length - 1]; }")
     while time.monotonic() - start < SOAK_SECONDS:
         time.sleep(5)
+        points, last_x = browser_tail(page)
         samples.append({
             "t_s": round(time.monotonic() - start), "server_rss_mib": round(_rss_mib(pid), 1),
-            "browser_points": browser_points(page), "last_x": page.evaluate(last_x_js),
+            "browser_points": points, "last_x": last_x,
             "browser_heap_mib": round(page.evaluate(
                 "() => performance.memory.usedJSHeapSize") / 2**20, 1),
             "warm": time.monotonic() >= warm})
-    last_x = page.evaluate(last_x_js)
+    last_x = browser_tail(page)[1]
     print("\nsoak samples:", json.dumps(samples))
     assert all(sample["browser_points"] == WINDOW for sample in samples)
     expected_steps = 1000 / PERIOD_MS * BATCH * SOAK_SECONDS
