@@ -87,12 +87,26 @@ def bucket_width(start: int, stop: int, pixels: int) -> int:
     return width
 
 
+#: A last bucket of up to this many points is reduced from its raw values (a following
+#: update's usual case: cheaper than the grid over the history's levels).
+RAW_BUCKET = 4096
+
+
 def _entries(history: History, width: int, start: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices and values of the buckets from the one holding ``start`` to the last point:
     the raw points for width 1, else two per bucket (min and max in index order)."""
-    edges, low, at_low, high, at_high = history.grid(width, start)
+    stop = history.stop
     if width == 1:
-        return at_low, low
+        return np.arange(start, stop, dtype=np.int64), history.values(start, stop)
+    first = max(start // width * width, history.start)
+    if stop - first <= min(width, RAW_BUCKET):  # one bucket, small: from its values
+        part = history.values(first, stop)
+        low, high = int(part.argmin()), int(part.argmax())  # first occurrences, as the grid's
+        if low == high:
+            high = stop - 1 - first
+        index = np.array([low, high] if low <= high else [high, low], dtype=np.int64)
+        return index + first, part[index]
+    edges, low, at_low, high, at_high = history.grid(width, start)
     # Min and max at one index: all of the bucket's values are equal (or it has one point);
     # the bucket's last point is then an extreme too.
     at_high = np.where(at_low == at_high, edges[1:] - 1, at_high)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from brownian_panel.model.decimation import FollowingView, bucket_width
+from brownian_panel.model.decimation import RAW_BUCKET, FollowingView, _entries, bucket_width
 from brownian_panel.model.history import CHUNK, History
 
 
@@ -103,3 +103,26 @@ def test_bucket_width_is_the_smallest_power_of_two_that_fits():
     assert bucket_width(0, 1001, 1000) == 2
     assert bucket_width(0, 10**8, 1000) == 2**17
     assert bucket_width(CHUNK, CHUNK + 5, 2) == 4
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_the_buckets_from_any_start_match_numpy_from_scratch(flat):
+    # A following update recomputes from its last bucket: a small one from its raw values, more
+    # or larger ones over the history's levels; both must give the buckets of the whole.
+    rng = np.random.default_rng(7)
+    history = History(capacity=CHUNK)
+    values = np.cumsum(rng.normal(size=CHUNK + 50_000))
+    if flat:
+        values[-3_000:] = values[-3_000]  # min and max everywhere in the last buckets
+    history.append(values)
+    held = values[history.start:]
+    for width in [2, 8, 64, 1024, RAW_BUCKET, 2 * RAW_BUCKET, 2**16]:
+        for start in [history.start, history.stop - 1, history.stop - width // 2 - 1,
+                      history.stop - width - 3, *rng.integers(history.start, history.stop, 5)]:
+            start = max(int(start), history.start)
+            first = max(start // width * width, history.start)
+            index, value = _entries(history, width, start)
+            expected_index, expected_value = _expected(held[first - history.start:], first,
+                                                       width)
+            np.testing.assert_array_equal(index, expected_index)
+            np.testing.assert_array_equal(value, expected_value)
