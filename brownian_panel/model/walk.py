@@ -19,28 +19,39 @@ from .estimates import VarianceSchedule
 MAX_SEED = 2**53 - 1
 
 
-class FiniteNumber(param.Number):
-    """A ``param.Number`` that also refuses NaN, infinities and booleans, whatever its bounds.
-
-    (NaN compares false with everything, so bounds alone do not reliably keep it out.)
-    """
+class _StoredValue:
+    """A number parameter that holds plain values only: callables (which ``param.Number``
+    takes as dynamic values, drawn anew at each read) are refused, so a read returns what is
+    stored without the dynamic-value check, a third of the time (a few are read on every
+    update)."""
 
     def _validate_value(self, value, allow_None):
-        if isinstance(value, bool):
-            raise ValueError(f"Number parameter {self.name!r} takes a number, not {value!r}.")
+        if isinstance(value, bool) or callable(value):
+            kind = ("Integer", "an integer") if isinstance(self, param.Integer) else (
+                "Number", "a number")
+            raise ValueError(f"{kind[0]} parameter {self.name!r} takes {kind[1]}, not "
+                             f"{value!r}.")
+        super()._validate_value(value, allow_None)
+
+    def __get__(self, obj, objtype=None):
+        return param.Parameter.__get__(self, obj, objtype)
+
+
+class FiniteNumber(_StoredValue, param.Number):
+    """A ``param.Number`` that also refuses NaN, infinities, booleans and callables, whatever
+    its bounds. (NaN compares false with everything, so bounds alone do not reliably keep it
+    out.)"""
+
+    def _validate_value(self, value, allow_None):
         super()._validate_value(value, allow_None)
         if value is not None and not math.isfinite(value):
             raise ValueError(f"Number parameter {self.name!r} must be a finite number, "
                              f"not {value!r}.")
 
 
-class StrictInteger(param.Integer):
-    """A ``param.Integer`` that refuses booleans (``True`` is an int to Python, not a count)."""
-
-    def _validate_value(self, value, allow_None):
-        if isinstance(value, bool):
-            raise ValueError(f"Integer parameter {self.name!r} takes an integer, not {value!r}.")
-        super()._validate_value(value, allow_None)
+class StrictInteger(_StoredValue, param.Integer):
+    """A ``param.Integer`` that refuses booleans (``True`` is an int to Python, not a count) and
+    callables."""
 
 
 #: Most paths an ensemble may have.
@@ -87,7 +98,7 @@ class BrownianMotion(param.Parameterized):
         Number of independent paths drawn together from the same generator (an ensemble).
         Changing it restarts the run. ``history`` counts points over all paths.""")
 
-    run = param.Integer(default=0, bounds=(0, None), constant=True, doc="""
+    run = StrictInteger(default=0, bounds=(0, None), constant=True, doc="""
         Number of the current run: it increases each time the path restarts (reset or a new
         seed), so views can clear what they hold.""")
 

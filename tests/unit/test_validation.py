@@ -22,6 +22,10 @@ from brownian_panel.views.url import apply_query
                  "not -1."),
     ("paused", "yes", "Paused must be true or false, not 'yes'."),
     ("batch", [1], "Points per update must be a whole number from 1 to 100,000, not [1]."),
+    # param takes a callable as a dynamic value (called at each read): not these parameters
+    ("batch", len, "Points per update must be a whole number from 1 to 100,000, not "
+                   "<built-in function len>."),
+    ("variance", abs, "Variance must be a number from 0 to 2, not <built-in function abs>."),
 ])
 def test_a_refused_value_is_told_in_one_sentence(name, value, message):
     assert refusal(BrownianMotion, name, value) == message
