@@ -8,6 +8,7 @@ here; anything else returns None, and the caller encodes the whole message with 
 
 from __future__ import annotations
 
+import itertools
 import sys
 from typing import Any
 
@@ -19,7 +20,6 @@ from bokeh.document.events import (
     ColumnsStreamedEvent,
     ModelChangedEvent,
 )
-from bokeh.util.serialization import make_id
 
 #: Integers JavaScript holds exactly (Bokeh's bound): beyond, Bokeh warns and sends a float.
 _MAX_SAFE_INT = 2**53 - 1
@@ -27,6 +27,11 @@ _MAX_SAFE_INT = 2**53 - 1
 #: Array types sent as bytes exactly as Bokeh sends them (others: Bokeh transforms them).
 _BINARY_DTYPES = frozenset({"float64", "float32", "int32", "int16", "int8", "uint32", "uint16",
                             "uint8"})
+
+
+#: Ids of the buffers made here: unique in the process, so within every message (Bokeh's
+#: ``make_id`` reads its settings at each call).
+_buffer_ids = itertools.count(1)
 
 
 class _Unplain(Exception):
@@ -99,7 +104,7 @@ def _value(value: Any, buffers: list[Buffer]) -> Any:
 def _array(array: np.ndarray, buffers: list[Buffer]) -> dict[str, Any]:
     if array.dtype.name not in _BINARY_DTYPES or not array.flags.c_contiguous:
         raise _Unplain
-    buffer = Buffer(make_id(), array.data)
+    buffer = Buffer(f"bpb{next(_buffer_ids)}", array.data)
     buffers.append(buffer)
     return {"type": "ndarray", "array": {"type": "bytes", "data": buffer},
             "shape": list(array.shape), "dtype": array.dtype.name, "order": sys.byteorder}

@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
-from bokeh.core.serialization import Serializer
+from bokeh.core.serialization import Buffer, Serializer
 from bokeh.document import Document
 from bokeh.document.events import (
     ColumnDataChangedEvent,
@@ -190,13 +190,27 @@ def _header() -> dict[str, str]:
     return {"msgid": f"bp{next(_message_ids)}", "msgtype": patch_doc.msgtype}
 
 
+def _buffer_ref(value: Any) -> Any:
+    if isinstance(value, Buffer):
+        return value.ref
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+#: Bokeh's message JSON (compact, no NaN, a buffer as its reference) without what its
+#: ``serialize_json`` costs each message: a settings read and the circular-reference checks
+#: (a message's content is a tree made for it).
+_JSON = json.JSONEncoder(separators=(",", ":"), allow_nan=False, check_circular=False,
+                         default=_buffer_ref)
+
+
 def message_frames(message: patch_doc) -> bytes:
     """All WebSocket frames of a Bokeh message, in protocol order, as one byte string."""
-    parts = [websocket_frame(message.header_json.encode()),
-             websocket_frame(message.metadata_json.encode()),
-             websocket_frame(message.content_json.encode())]
+    encode = _JSON.encode
+    parts = [websocket_frame(encode(message.header).encode()),
+             websocket_frame(encode(message.metadata).encode()),
+             websocket_frame(encode(message.content).encode())]
     for buffer in message.buffers:
-        parts.append(websocket_frame(json.dumps(buffer.ref).encode()))
+        parts.append(websocket_frame(encode(buffer.ref).encode()))
         parts.append(websocket_frame(buffer.to_bytes(), _BINARY))
     return b"".join(parts)
 
