@@ -2,12 +2,11 @@
 (``role="slider"``) and a number box's up and down buttons.
 
 Bokeh 3.9/3.10 render neither name and offer no property for them, so the page sets them in the
-browser once it is drawn, and again whenever a card unfolds (its content is drawn anew).
+browser once it is drawn, and again when parts of it are added.
 """
 
 from __future__ import annotations
 
-import panel as pn
 from bokeh.document import Document
 from bokeh.models import CustomJS
 
@@ -36,8 +35,11 @@ function label(root) {
 setTimeout(() => label(document), delay);
 """
 
-#: At load: name the controls there, and again after any layout gets new children (the parts
-#: of a page built after its first point), once they are drawn.
+#: At load: name the controls there, and again once drawn after any layout gets new children
+#: (the parts of a page built after its first point). A folded card's controls are drawn, and
+#: named, with the page (Panel 1.9 and 1.10), so they keep their names when it unfolds. One
+#: document listener, no Panel link: a Panel ``jscallback`` would make Panel walk the whole page
+#: for links at every layout change of every session.
 _LABEL_AT_LOAD = LABEL_CONTROLS + """
 const labelled = (window.brownianLabelled ??= new WeakSet());
 for (const doc of Bokeh.documents) {
@@ -53,15 +55,7 @@ for (const doc of Bokeh.documents) {
 """
 
 
-def label_controls(doc: Document, cards: list[pn.Card]) -> None:
-    """Name the page's slider handles and spin buttons when it is ready, when a layout gets new
-    children, and when ``cards`` unfold."""
+def label_controls(doc: Document) -> None:
+    """Name the page's slider handles and spin buttons when it is ready and when a layout gets
+    new children."""
     doc.js_on_event("document_ready", CustomJS(args={"delay": 0}, code=_LABEL_AT_LOAD))
-    for card in cards:
-        label_on_unfold(card)
-
-
-def label_on_unfold(card: pn.Card) -> None:
-    """Name the slider handles and spin buttons again when ``card`` unfolds (its content is
-    drawn anew)."""
-    card.jscallback(collapsed=LABEL_CONTROLS, args={"delay": 50})

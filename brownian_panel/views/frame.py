@@ -55,17 +55,17 @@ _MARKS_CSS = """
 """
 
 
-def use_page_frame(doc: Document, cards: list[pn.Card]) -> None:
+def use_page_frame(doc: Document) -> None:
     """Serve the session's ``doc`` with ``PAGE_TEMPLATE`` (a viewport meta: phones draw it at
     their width) and only the JavaScript its models need: ``pn.extension()`` in the session
     tells Panel that no optional extension is used (else every extension model imported in the
     process, e.g. Tabulator with luxon, 525 kB, is loaded by every page). On a touch screen
-    the figures (also those added later) leave the page to scroll; the controls (in ``cards``,
-    also those added later) get accessible names."""
+    the figures (also those added later) leave the page to scroll; the controls (also those
+    added later or unfolded) get accessible names."""
     doc.template = PAGE_TEMPLATE
     pn.extension()
     touch_scrolls_page(doc)
-    label_controls(doc, cards)
+    label_controls(doc)
 
 
 #: On a touch screen no drag or zoom tool of a figure starts active: a finger on a plot scrolls

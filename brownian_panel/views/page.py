@@ -30,7 +30,6 @@ from ..runtime.session import (
     server_loop,
     server_session_document,
 )
-from .a11y import label_on_unfold
 from .displacement import DisplacementView
 from .download import download_link
 from .editor import EDITOR_WIDGETS, VarianceEntry, model_editor
@@ -230,8 +229,6 @@ class BrownianApp(Viewer):
         for widget in (*self.editor.layout, *self.settings.layout):
             widget.on_refused = self._say_refused
         settings = settings_card(self.settings)
-        if self._doc is not None:
-            label_on_unfold(settings)
         # One layout change: each costs Panel a walk over the whole page.
         self._controls.objects = [
             self.editor, slider_marks(VARIANCE_MARKS), self.variance_entry.widget,
@@ -322,7 +319,7 @@ class BrownianApp(Viewer):
         # A client's refused message, a write to a client that left: one log line each.
         on_server_loop(doc, lambda: quiet_client_errors(asyncio.get_running_loop()))
         follow_connection(doc, self.connection_notice)
-        use_page_frame(doc, [self._controls])
+        use_page_frame(doc)
         # The browser's WebSocket is subscribed by the time the page reports it has loaded.
         pn.state.onload(lambda: on_server_loop(doc, lambda: (
             disable_nagle(doc), close_when_silent(doc, self.silent_client_timeout))))

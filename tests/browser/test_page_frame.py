@@ -327,6 +327,39 @@ def test_axe_finds_no_serious_or_critical_violation(served_app, open_page, width
     assert [v for v in violations if v["impact"] in ("serious", "critical")] == []
 
 
+#: The page's slider handles and spin buttons (through every shadow root): how many, and the
+#: classes of those without an accessible name.
+UNNAMED_CONTROLS = """() => {
+    const found = [], unnamed = [];
+    const walk = (root) => {
+        for (const element of root.querySelectorAll(
+                ".noUi-handle, .bk-spin-btn-up, .bk-spin-btn-down")) {
+            found.push(element);
+            if (!element.getAttribute("aria-label")) unnamed.push(element.className);
+        }
+        for (const element of root.querySelectorAll("*")) {
+            if (element.shadowRoot) walk(element.shadowRoot);
+        }
+    };
+    walk(document);
+    return [found.length, unnamed];
+}"""
+
+
+def test_controls_in_a_folded_card_are_named_and_stay_named_when_it_unfolds(served_app,
+                                                                           open_page):
+    page = open_page(served_app.url)
+    wait_until(lambda: page.evaluate(PAGE_WHOLE), timeout=30)
+    wait_until(lambda: page.evaluate(UNNAMED_CONTROLS)[1] == [])
+    page.get_by_text("Run settings").click()
+    period = page.get_by_role("textbox", name="Period (ms)")
+    expect(period).to_be_visible()
+    page.wait_for_timeout(600)  # past any redraw and relabelling
+    count, unnamed = page.evaluate(UNNAMED_CONTROLS)
+    assert count >= 2 + 2 * 5 and unnamed == []  # the variance handle(s), 5 number boxes
+    expect(page.get_by_role("button", name="Increase Period (ms)")).to_have_count(1)
+
+
 def test_keyboard_reaches_and_operates_every_control(served_app, open_page):
     page = open_page(served_app.url)
     app = served_app.app()

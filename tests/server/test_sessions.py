@@ -32,6 +32,18 @@ def test_a_served_page_sets_the_collector_thresholds(served, request):
         assert gc.get_threshold() == THRESHOLDS
 
 
+@pytest.mark.parametrize("served", ["served_app", "served_shared"])
+def test_a_whole_page_registers_no_panel_link(served, request):
+    # A Panel link (jscallback, jslink) makes Panel look for links over the whole page at every
+    # layout change of every session; the page's browser-side behaviour is Bokeh's CustomJS.
+    from panel.links import Callback
+
+    server = request.getfixturevalue(served)
+    with LiveClient(server.url) as client:
+        client.wait_whole(timeout=30)
+        assert len(Callback.registry) == 0, list(Callback.registry.keys())
+
+
 def test_client_holds_the_points_the_server_streamed(served_app):
     with LiveClient(served_app.url, {"period": "50", "batch": "7"}) as client:
         app = served_app.app()
