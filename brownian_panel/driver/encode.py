@@ -24,9 +24,10 @@ from bokeh.document.events import (
 #: Integers JavaScript holds exactly (Bokeh's bound): beyond, Bokeh warns and sends a float.
 _MAX_SAFE_INT = 2**53 - 1
 
-#: Array types sent as bytes exactly as Bokeh sends them (others: Bokeh transforms them).
-_BINARY_DTYPES = frozenset({"float64", "float32", "int32", "int16", "int8", "uint32", "uint16",
-                            "uint8"})
+#: Array types sent as bytes exactly as Bokeh sends them (others: Bokeh transforms them), in
+#: this machine's byte order, by their names (a dtype's ``name`` is computed at each read).
+_BINARY_DTYPES = {np.dtype(name): name for name in ("float64", "float32", "int32", "int16",
+                                                     "int8", "uint32", "uint16", "uint8")}
 
 
 #: Ids of the buffers made here: unique in the process, so within every message (Bokeh's
@@ -102,9 +103,10 @@ def _value(value: Any, buffers: list[Buffer]) -> Any:
 
 
 def _array(array: np.ndarray, buffers: list[Buffer]) -> dict[str, Any]:
-    if array.dtype.name not in _BINARY_DTYPES or not array.flags.c_contiguous:
+    dtype = _BINARY_DTYPES.get(array.dtype)
+    if dtype is None or not array.flags.c_contiguous:
         raise _Unplain
     buffer = Buffer(f"bpb{next(_buffer_ids)}", array.data)
     buffers.append(buffer)
     return {"type": "ndarray", "array": {"type": "bytes", "data": buffer},
-            "shape": list(array.shape), "dtype": array.dtype.name, "order": sys.byteorder}
+            "shape": list(array.shape), "dtype": dtype, "order": sys.byteorder}

@@ -4,6 +4,7 @@ makes of them; anything else is left to Bokeh's serializer."""
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -75,7 +76,8 @@ def test_plain_events_are_encoded_as_bokeh_encodes_them(models, kind):
 @pytest.mark.filterwarnings("ignore:out of range integer")  # Bokeh's, for 2**60
 @pytest.mark.parametrize("value", [
     [float("nan")], [float("inf")], [2**60], [np.float64(1.0)], np.arange(3, dtype=np.int64),
-    np.arange(6.0)[::2], [{"nested": 1.0}]])
+    np.arange(6.0)[::2], np.arange(3.0).astype(">f8" if sys.byteorder == "little" else "<f8"),
+    [{"nested": 1.0}]])
 def test_other_values_go_to_bokehs_serializer_and_arrive_the_same(models, value):
     doc, source, div = models
     events = [ColumnsStreamedEvent(doc, source, "data", {"x": value}, None, None)]
