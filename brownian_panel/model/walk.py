@@ -22,7 +22,7 @@ MAX_SEED = 2**53 - 1
 class _StoredValue:
     """A number parameter that holds plain values only: callables (which ``param.Number``
     takes as dynamic values, drawn anew at each read) are refused, so a read returns what is
-    stored without the dynamic-value check, a third of the time (a few are read on every
+    stored without the dynamic-value check, in under half the time (a few are read on every
     update)."""
 
     def _validate_value(self, value, allow_None):
