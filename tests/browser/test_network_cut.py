@@ -19,7 +19,7 @@ from brownian_panel.views.notice import NEW_RUN, PROBE_S, RECONNECTING
 from ..conftest import PYTHON
 from ..helpers import wait_until
 from ..proxy import LoopbackProxy
-from .conftest import browser_path, browser_tail, connection_notice
+from .conftest import browser_last_x, browser_path, browser_points, connection_notice
 
 pytestmark = pytest.mark.browser
 
@@ -55,11 +55,7 @@ def _serve(start_process, proxy, mode: str, settings: dict, *extra: str) -> str:
 
 
 def _wait_for_points(page, count: int) -> None:
-    wait_until(lambda: browser_tail(page)[0] >= count, timeout=30)
-
-
-def _last_x(page) -> float:
-    return browser_tail(page)[1]
+    wait_until(lambda: browser_points(page) >= count, timeout=30)
 
 
 def _record_console(page) -> list:
@@ -103,7 +99,7 @@ def test_the_same_page_streams_on_after_a_cut(start_process, open_page, proxy, m
     proxy.cut(cut_s)
     cut_at = time.monotonic()
     wait_until(lambda: connection_notice(page) == RECONNECTING, timeout=2)
-    assert browser_tail(page)[0] >= len(before["x"])  # frozen meanwhile, not cleared
+    assert browser_points(page) >= len(before["x"])  # frozen meanwhile, not cleared
 
     last_x, last_y = before["x"][-1], before["y"][-1]
     with _console_on_failure(console):
@@ -112,7 +108,7 @@ def test_the_same_page_streams_on_after_a_cut(start_process, open_page, proxy, m
         # attempts come 14 and 30 s after a cut: 30-38 s after a 20 s cut).
         back_s = time.monotonic() - cut_at
         assert back_s <= cut_s + PROBE_S + 5, f"back {back_s:.1f} s after a {cut_s} s cut"
-        wait_until(lambda: _last_x(page) > last_x + 2 * settings["batch"], timeout=10)
+        wait_until(lambda: browser_last_x(page) > last_x + 2 * settings["batch"], timeout=10)
     assert page.evaluate("() => window.notReloaded === true"), "the same page, not a reload"
     after = browser_path(page)
     x, y = np.array(after["x"]), np.array(after["y"])
@@ -126,7 +122,7 @@ def test_the_same_page_streams_on_after_a_cut(start_process, open_page, proxy, m
 
     # It streams on, and the History and statistics catch up with the live plot.
     resumed_at = x[-1]
-    wait_until(lambda: _last_x(page) >= resumed_at + 2 * settings["batch"], timeout=10)
+    wait_until(lambda: browser_last_x(page) >= resumed_at + 2 * settings["batch"], timeout=10)
     wait_until(lambda: _count(page, HISTORY_TEXT) >= resumed_at, timeout=10)
     wait_until(lambda: _count(page, ESTIMATE_N) >= resumed_at - 1, timeout=10)
     assert connection_notice(page) is None
@@ -141,14 +137,14 @@ def test_a_cut_in_the_middle_of_a_message_does_not_hold_the_page(start_process, 
     console = _record_console(page)
     _wait_for_points(page, 10_000)
     page.evaluate("() => { Bokeh.set_log_level('debug'); window.notReloaded = true; }")
-    last_x = _last_x(page)
+    last_x = browser_last_x(page)
 
     proxy.cut_mid_message(3)
     wait_until(lambda: not proxy.cut_pending, timeout=5)
     with _console_on_failure(console):
         wait_until(lambda: connection_notice(page) == RECONNECTING, timeout=2)
         wait_until(lambda: connection_notice(page) is None
-                   and _last_x(page) > last_x + 2 * settings["batch"],
+                   and browser_last_x(page) > last_x + 2 * settings["batch"],
                    timeout=3 + 30, interval=0.25)
     assert page.evaluate("() => window.notReloaded === true"), "the same page, not a reload"
     x = np.array(browser_path(page)["x"])
@@ -168,7 +164,7 @@ def test_a_page_back_after_its_session_ended_says_it_shows_a_new_run(start_proce
     page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && Bokeh."
                            "documents[0].get_model_by_name('path') !== null", timeout=30_000)
     wait_until(lambda: connection_notice(page) == NEW_RUN, timeout=30)
-    wait_until(lambda: browser_tail(page)[0] >= 5, timeout=10)
+    wait_until(lambda: browser_points(page) >= 5, timeout=10)
     assert browser_path(page)["x"][0] == 1, "a new run, from step 1"
 
 

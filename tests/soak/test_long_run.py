@@ -12,7 +12,7 @@ import time
 import pytest
 
 from ..apps.process_state import rss_bytes
-from ..browser.conftest import browser_points, browser_tail
+from ..browser.conftest import browser_last_x, browser_points, browser_tail
 from ..helpers import wait_until
 
 SOAK_SECONDS = float(os.environ.get("BROWNIAN_SOAK_SECONDS", "180"))
@@ -45,7 +45,7 @@ def test_minutes_at_20000_points_per_second_stay_bounded(start_process, open_pag
             "browser_heap_mib": round(page.evaluate(
                 "() => performance.memory.usedJSHeapSize") / 2**20, 1),
             "warm": time.monotonic() >= warm})
-    last_x = browser_tail(page)[1]
+    last_x = browser_last_x(page)
     print("\nsoak samples:", json.dumps(samples))
     assert all(sample["browser_points"] == WINDOW for sample in samples)
     expected_steps = 1000 / PERIOD_MS * BATCH * SOAK_SECONDS
