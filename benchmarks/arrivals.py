@@ -200,8 +200,8 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     if "brownian_panel" not in options.variants:
         parser.error("brownian_panel is always needed")
-    if options.smoke:
-        options.pages, options.sessions, options.after_s, options.loads = 1, 3, 1.0, 1
+    if options.smoke:  # 3 cold pages take ~1 s to a first point here: a window past that
+        options.pages, options.sessions, options.after_s, options.loads = 1, 3, 4.0, 1
     result = run(options)
     options.out.mkdir(parents=True, exist_ok=True)
     (options.out / "arrivals.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -5,7 +5,8 @@
 #   stack B: Python 3.12 (Panel 1.10 / Bokeh 3.10) in .venv-py312/ of this checkout, all but
 #            the benchmark harness checks (marker "harness");
 #   and, where Python 3.13 is found, the unit tests in .venv-py313/ (same packages as B).
-# Exits non-zero if any stack failed; each stack's pytest closing line is printed.
+# Exits non-zero if any stack failed; each failed stack's tracebacks and summary are printed
+# again at the end (its whole output is in .cache/pytest-<stack>.log).
 # Needs Debian's chromium, redis-server and nginx (README's test command installs them).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -31,15 +32,25 @@ venv_for() {  # $1: version, $2: folder; creates the venv and installs the test 
     "$2/bin/python" -m pip install -q -e '.[test]' || return 1
 }
 
-failed=()
+failed=() failed_logs=()
 run_stack() {  # $1: name, $2: python, rest: pytest arguments
-    local name=$1 python=$2
+    local name=$1 python=$2 log
     shift 2
+    log=".cache/pytest-$(printf %s "$name" | tr -c 'A-Za-z0-9.' '-').log"
     echo "=== stack $name: $("$python" -m brownian_panel --versions | sed -n 1p)"
     "$python" -m brownian_panel --versions | tail -n +3
-    if ! "$python" -m pytest --durations=40 "$@"; then
-        failed+=("$name")
+    if ! "$python" -m pytest --durations=40 "$@" 2>&1 | tee "$log"; then
+        failed+=("$name") failed_logs+=("$log")
     fi
+}
+
+why_failed() {  # after all stacks: each failed stack's tracebacks and summary, last in the log
+    local log
+    for log in "${failed_logs[@]}"; do
+        echo "=== why $log failed"
+        sed -n '/^=* FAILURES =*$/,/^=* slowest [0-9]* durations =*$/p' "$log" | head -n 200
+        sed -n '/^=* short test summary info =*$/,$p' "$log"
+    done
 }
 
 python3 -m pip install -q -e '.[test]' || exit 1
@@ -89,6 +100,7 @@ else
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then
+    why_failed >&2
     echo "FAILED: ${failed[*]}" >&2
     exit 1
 fi

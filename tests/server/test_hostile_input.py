@@ -101,8 +101,9 @@ def test_hostile_message(served_app, server_log, name):
 
         attacker.send_raw(*message(attacker))
         start, before = time.monotonic(), bystander.points
-        time.sleep(1.5)
-        # The bystander kept its 20 updates a second (at least 60% of them, the machine is shared).
+        time.sleep(2.5)
+        # The bystander kept its 20 updates a second (at least 60% of them over 2.5 s: the
+        # machine is shared).
         assert bystander.points - before >= 0.6 * 20 * (time.monotonic() - start), name
         assert bystander_app.model.variance == 1.0
         # The attacked session streams on, or its connection was closed.
