@@ -4,6 +4,7 @@ turns one off with one WARNING, and the public path works."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 
 import numpy as np
@@ -16,7 +17,7 @@ from bokeh.io import doc as bokeh_doc
 from bokeh.models import ColumnDataSource, Div
 
 from brownian_panel import compat
-from brownian_panel.compat import bokeh_curdoc
+from brownian_panel.compat import bokeh_curdoc, bokeh_defaults
 from brownian_panel.compat.feature import Feature
 
 BOKEH_FIXED_PATCH_CURDOC = tuple(int(part) for part in bokeh_version.split(".")[:2]) >= (3, 10)
@@ -29,7 +30,7 @@ PANEL_RELEASES_CHANGE_HOLD = tuple(int(part) for part in pn.__version__.split(".
 @pytest.mark.parametrize("feature", compat.FEATURES, ids=lambda feature: feature.name)
 def test_every_fast_path_is_on_for_this_stack(feature, fresh_features):
     expected = compat.ON
-    if feature is compat.CURDOC_REPAIR and BOKEH_FIXED_PATCH_CURDOC:
+    if feature in (compat.CURDOC_REPAIR, compat.DEFAULTS_CACHE) and BOKEH_FIXED_PATCH_CURDOC:
         expected = compat.NOT_NEEDED
     if feature is compat.CHANGE_RELEASE and PANEL_RELEASES_CHANGE_HOLD:
         expected = compat.NOT_NEEDED
@@ -264,3 +265,48 @@ def test_the_connection_lost_code_renews_the_receiver_only_when_the_shape_is_the
     fresh_features.setenv(compat.PUBLIC_PATHS_ENV, compat.FRESH_RECEIVER.name)
     compat.FRESH_RECEIVER.reset()
     assert compat.fresh_receiver_js() == ""  # BokehJS's own reconnection, and one WARNING
+
+
+def _subclasses(cls: type) -> set[type]:
+    found, todo = set(), [cls]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return found
+
+
+def test_class_defaults_computed_once_are_bokehs_own(fresh_features):
+    import panel.models  # noqa: F401  (Panel's Bokeh models too)
+    from bokeh.core.has_props import HasProps
+    from bokeh.core.properties import Int, Override
+    from bokeh.plotting import figure
+
+    compat.compute_class_defaults_once()
+    compat.compute_class_defaults_once()  # idempotent
+    installed = inspect.getattr_static(HasProps, "_overridden_defaults")
+    if BOKEH_FIXED_PATCH_CURDOC:  # Bokeh 3.10 computes them once itself: left in place
+        assert installed is bokeh_defaults.BOKEH_OVERRIDDEN_DEFAULTS
+    else:
+        assert installed.__func__ is bokeh_defaults._overridden_defaults
+
+    class Base(HasProps):
+        size = Int(1)
+
+    class Larger(Base):
+        size = Override(default=2)
+
+    class Largest(Larger):
+        size = Override(default=3)
+
+    bokehs_own = bokeh_defaults.BOKEH_OVERRIDDEN_DEFAULTS.__func__
+    classes = _subclasses(HasProps)
+    assert len(classes) > 300
+    for cls in classes:  # twice: the first call computes, the second reads what was kept
+        assert cls._overridden_defaults() == bokehs_own(cls), cls
+        assert cls._overridden_defaults() == bokehs_own(cls), cls
+    assert (Base().size, Larger().size, Largest().size) == (1, 2, 3)
+    plot = figure()
+    assert (plot.width, plot.outline_line_color, plot.xgrid[0].grid_line_color) == (
+        600, "#e5e5e5", "#e5e5e5")
