@@ -140,7 +140,7 @@ class BrownianApp(Viewer):
     displacement = _Built("plots")
 
     def __init__(self, **params):
-        compute_class_defaults_once()  # before any Bokeh model is made (a page's CPU: -20%)
+        compute_class_defaults_once()  # before any Bokeh model is made (Bokeh 3.9)
         if params.get("model") is None:
             params["model"] = BrownianMotion()
         super().__init__(**params)

@@ -86,7 +86,7 @@ class SharedApp(Viewer):
         Seconds between WebSocket pings and to wait for each pong (see ``BrownianApp``).""")
 
     def __init__(self, **params):
-        compute_class_defaults_once()  # before any Bokeh model is made
+        compute_class_defaults_once()  # before any Bokeh model is made (Bokeh 3.9)
         if params.get("feed") is None:
             doc = server_session_document()
             params["feed"] = feed_for(loop=server_loop(doc) if doc is not None else None)
