@@ -62,8 +62,14 @@ DEFAULTS_CACHE = Feature(
 )
 
 
+#: What replaces Bokeh's classmethod.
+_ONCE_PER_CLASS = classmethod(_overridden_defaults)
+
+
 def compute_class_defaults_once() -> None:
     """Have Bokeh's ``HasProps._overridden_defaults`` computed once per class where Bokeh
-    needs it (idempotent; takes effect for every model from then on)."""
-    if DEFAULTS_CACHE.on:
-        HasProps._overridden_defaults = classmethod(_overridden_defaults)
+    needs it (idempotent; takes effect for every model from then on). Set once: setting a
+    class attribute invalidates the attribute caches of every Bokeh class."""
+    if DEFAULTS_CACHE.on and inspect.getattr_static(
+            HasProps, "_overridden_defaults") is not _ONCE_PER_CLASS:
+        HasProps._overridden_defaults = _ONCE_PER_CLASS
