@@ -14,7 +14,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from .bokeh_curdoc import CURDOC_REPAIR, make_patch_curdoc_exception_safe
-from .bokeh_defaults import DEFAULTS_CACHE, compute_class_defaults_once
+from .bokeh_defaults import DEFAULTS_CACHE, UNSTABLE_CACHE, compute_defaults_once
 from .bokeh_document import NEW_MODELS, sent_to_page
 from .bokeh_model import (
     CLIENT_WRITE_HOOKS,
@@ -78,7 +78,7 @@ FEATURES: tuple[Feature, ...] = (
     PROTOCOL_STATE, WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, REPULL_INLINE,
     FRESH_RECEIVER, CLOSE_AFTER_DESTROY, DEBOUNCE,
     PARAM_LINK, VIEWS, COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH, PENDING_WRITES,
-    NEW_MODELS, EARLY_MESSAGES, DEFAULTS_CACHE,
+    NEW_MODELS, EARLY_MESSAGES, DEFAULTS_CACHE, UNSTABLE_CACHE,
 )
 
 #: What writing a session's updates straight to its sockets needs (``brownian_panel.driver.wire``).
@@ -122,7 +122,7 @@ def report() -> str:
 __all__ = [
     "DIRECT_WRITES", "FEATURES", "NOT_NEEDED", "OFF", "ON", "PUBLIC_PATHS_ENV", "Feature",
     "COMM_MANAGER_PATCH", "COMM_MANAGER_PATCH_JS", "RefuseInvalidValue", "answer_at_once",
-    "append_quietly", "column", "compressing", "compute_class_defaults_once", "direct_writes",
+    "append_quietly", "column", "compressing", "compute_defaults_once", "direct_writes",
     "forget_pong",
     "fresh_receiver_js",
     "handle_comm_messages_on_main_thread", "keep_early_comm_messages",

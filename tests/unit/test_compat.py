@@ -283,8 +283,8 @@ def test_class_defaults_computed_once_are_bokehs_own(fresh_features):
     from bokeh.core.properties import Int, Override
     from bokeh.plotting import figure
 
-    compat.compute_class_defaults_once()
-    compat.compute_class_defaults_once()  # idempotent
+    compat.compute_defaults_once()
+    compat.compute_defaults_once()  # idempotent
     installed = inspect.getattr_static(HasProps, "_overridden_defaults")
     if BOKEH_FIXED_PATCH_CURDOC:  # Bokeh 3.10 computes them once itself: left in place
         assert installed is bokeh_defaults.BOKEH_OVERRIDDEN_DEFAULTS
@@ -310,3 +310,33 @@ def test_class_defaults_computed_once_are_bokehs_own(fresh_features):
     plot = figure()
     assert (plot.width, plot.outline_line_color, plot.xgrid[0].grid_line_color) == (
         600, "#e5e5e5", "#e5e5e5")
+
+
+def test_unstable_defaults_answered_once_are_bokehs_own(fresh_features):
+    import panel.models  # noqa: F401  (Panel's Bokeh models too)
+    from bokeh.core.has_props import HasProps
+    from bokeh.core.property.descriptors import PropertyDescriptor
+    from bokeh.models import ColumnDataSource
+    from bokeh.plotting import figure
+
+    compat.compute_defaults_once()
+    compat.compute_defaults_once()  # idempotent
+    assert compat.UNSTABLE_CACHE.on
+    installed = inspect.getattr_static(PropertyDescriptor, "has_unstable_default")
+    assert installed is bokeh_defaults._has_unstable_default
+    bokehs_own = bokeh_defaults.BOKEH_HAS_UNSTABLE_DEFAULT
+    answers = {True: 0, False: 0}
+    for cls in _subclasses(HasProps):
+        obj = cls.__new__(cls)  # the answer reads only the class
+        for name in cls.properties():
+            descriptor = cls.lookup(name)
+            if inspect.getattr_static(type(descriptor), "has_unstable_default") is installed:
+                for _ in range(2):  # the first call asks Bokeh, the second reads what was kept
+                    answer = descriptor.has_unstable_default(obj)
+                    assert answer == bokehs_own(descriptor, obj), (cls, name)
+                answers[answer] += 1
+    assert min(answers.values()) > 500, answers
+    # What depends on it: a mutable or Instance default is made for each new model.
+    first, second = figure(), figure()
+    assert first.renderers is not second.renderers and first.x_range is not second.x_range
+    assert ColumnDataSource().data is not ColumnDataSource().data
