@@ -29,6 +29,7 @@ from .bokeh_model import (
     set_quietly,
     source_with_id,
 )
+from .bokeh_property_names import PROPERTY_NAMES, name_property_types_once
 from .bokeh_receiver import FRESH_RECEIVER, fresh_receiver_js
 from .bokeh_repull import REPULL_INLINE, make_repull_keep_buffers, reconnected_page
 from .bokeh_server import (
@@ -78,7 +79,7 @@ FEATURES: tuple[Feature, ...] = (
     PROTOCOL_STATE, WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, REPULL_INLINE,
     FRESH_RECEIVER, CLOSE_AFTER_DESTROY, DEBOUNCE,
     PARAM_LINK, VIEWS, COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH, PENDING_WRITES,
-    NEW_MODELS, EARLY_MESSAGES, DEFAULTS_CACHE, UNSTABLE_CACHE,
+    NEW_MODELS, EARLY_MESSAGES, DEFAULTS_CACHE, UNSTABLE_CACHE, PROPERTY_NAMES,
 )
 
 #: What writing a session's updates straight to its sockets needs (``brownian_panel.driver.wire``).
@@ -87,6 +88,13 @@ DIRECT_WRITES: tuple[Feature, ...] = (
 
 #: The packages whose versions ``report`` gives.
 STACK = ("python", "panel", "bokeh", "param", "numpy", "tornado", "pyviz_comms")
+
+
+def make_models_cheaper() -> None:
+    """Before a page makes its Bokeh models: what Bokeh recomputes per model and per property
+    read, computed once per class (``bokeh_defaults``, ``bokeh_property_names``). Idempotent."""
+    compute_defaults_once()
+    name_property_types_once()
 
 
 def direct_writes() -> bool:
@@ -123,6 +131,7 @@ __all__ = [
     "DIRECT_WRITES", "FEATURES", "NOT_NEEDED", "OFF", "ON", "PUBLIC_PATHS_ENV", "Feature",
     "COMM_MANAGER_PATCH", "COMM_MANAGER_PATCH_JS", "RefuseInvalidValue", "answer_at_once",
     "append_quietly", "column", "compressing", "compute_defaults_once", "direct_writes",
+    "make_models_cheaper", "name_property_types_once",
     "forget_pong",
     "fresh_receiver_js",
     "handle_comm_messages_on_main_thread", "keep_early_comm_messages",

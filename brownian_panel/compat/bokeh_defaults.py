@@ -12,7 +12,7 @@ only reads it.
 (``PropertyDescriptor.has_unstable_default``) is asked at each default read and for every property
 of each new model; it depends only on the property and the class's overrides, and costs two
 imports and a walk of the property's type parameters each time (~8% of a page's server CPU on
-both stacks). Here it is answered once per property and class.
+Bokeh 3.9). Here it is answered once per property and class.
 """
 
 from __future__ import annotations

@@ -103,8 +103,8 @@ PROCESS_STATE: tuple[tuple[str, str, str], ...] = tuple(
      "probed once per process; patches (Comm._handle_msg, Syncable._schedule_change, "
      "bokeh.io.doc.patch_curdoc, ServerSession._handle_pull, WSHandler.on_close, a kernel's "
      "comm_open/comm_msg handlers, HasProps._overridden_defaults, "
-     "PropertyDescriptor.has_unstable_default) applied once and kept for "
-     "the process's life"),
+     "PropertyDescriptor.has_unstable_default, ParameterizedProperty.__str__) applied once "
+     "and kept for the process's life"),
     ("Bokeh classes' overridden defaults (compat.bokeh_defaults, Bokeh 3.9)", "a Bokeh class",
      "computed at the class's first default lookup; kept for the process's life, as Bokeh "
      "3.10 keeps them"),
@@ -112,6 +112,8 @@ PROCESS_STATE: tuple[tuple[str, str, str], ...] = tuple(
      "a property descriptor and a Bokeh class",
      "computed at the first default read of that property on that class; kept for the "
      "process's life"),
+    ("Bokeh property types' names (compat.bokeh_property_names, an attribute of each type)",
+     "a property type", "made at the type's first str(); kept with the type"),
     ("sessions that answered a pull (compat.bokeh_repull._PULLED)", "a ServerSession (weakly)",
      "added at a session's first pull; dropped with the session"),
     ("log filters and loop exception handlers (runtime.logs)", "Bokeh's and Panel's loggers; "

@@ -11,7 +11,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from ..compat import compute_defaults_once, make_patch_curdoc_exception_safe
+from ..compat import make_models_cheaper, make_patch_curdoc_exception_safe
 from ..driver.stream import LINE_PATHS, PathStream
 from ..driver.transport import close_when_silent, disable_nagle
 from ..export.csv import EXPORTS, Export
@@ -140,7 +140,7 @@ class BrownianApp(Viewer):
     displacement = _Built("plots")
 
     def __init__(self, **params):
-        compute_defaults_once()  # before any Bokeh model is made
+        make_models_cheaper()  # before any Bokeh model is made
         if params.get("model") is None:
             params["model"] = BrownianMotion()
         super().__init__(**params)

@@ -19,7 +19,7 @@ from tornado.ioloop import IOLoop
 
 from ..compat import (
     answer_at_once,
-    compute_defaults_once,
+    make_models_cheaper,
     make_patch_curdoc_exception_safe,
     model_with_id,
 )
@@ -86,7 +86,7 @@ class SharedApp(Viewer):
         Seconds between WebSocket pings and to wait for each pong (see ``BrownianApp``).""")
 
     def __init__(self, **params):
-        compute_defaults_once()  # before any Bokeh model is made
+        make_models_cheaper()  # before any Bokeh model is made
         if params.get("feed") is None:
             doc = server_session_document()
             params["feed"] = feed_for(loop=server_loop(doc) if doc is not None else None)

@@ -17,7 +17,7 @@ from bokeh.io import doc as bokeh_doc
 from bokeh.models import ColumnDataSource, Div
 
 from brownian_panel import compat
-from brownian_panel.compat import bokeh_curdoc, bokeh_defaults
+from brownian_panel.compat import bokeh_curdoc, bokeh_defaults, bokeh_property_names
 from brownian_panel.compat.feature import Feature
 
 BOKEH_FIXED_PATCH_CURDOC = tuple(int(part) for part in bokeh_version.split(".")[:2]) >= (3, 10)
@@ -340,3 +340,31 @@ def test_unstable_defaults_answered_once_are_bokehs_own(fresh_features):
     first, second = figure(), figure()
     assert first.renderers is not second.renderers and first.x_range is not second.x_range
     assert ColumnDataSource().data is not ColumnDataSource().data
+
+
+def test_property_type_names_kept_are_bokehs_own(fresh_features):
+    import panel.models  # noqa: F401  (Panel's Bokeh models too)
+    from bokeh.core.has_props import HasProps
+    from bokeh.core.properties import Dict, Int, List, String
+    from bokeh.core.property.bases import ParameterizedProperty
+    from bokeh.models import Div
+
+    compat.name_property_types_once()
+    compat.name_property_types_once()  # idempotent
+    assert compat.PROPERTY_NAMES.on
+    assert inspect.getattr_static(ParameterizedProperty, "__str__") is (
+        bokeh_property_names._str)
+    bokehs_own, named = bokeh_property_names.BOKEH_STR, 0
+    for cls in _subclasses(HasProps):
+        for name in cls.properties():
+            prop = cls.lookup(name).property
+            if inspect.getattr_static(type(prop), "__str__") is bokeh_property_names._str:
+                for _ in range(2):  # the first call makes the name, the second reads it
+                    assert str(prop) == bokehs_own(prop), (cls, name)
+                named += 1
+    assert named > 1000, named
+    # Each type keeps its own name (not its class's), and a refused value still says it.
+    assert (str(Dict(String, Int)), str(Dict(String, List(String)))) == (
+        "Dict(String, Int)", "Dict(String, List(String))")
+    with pytest.raises(ValueError, match=r"either Dict\(String, Nullable\(String\)\) or Inst"):
+        Div(styles={"color": 1})
