@@ -121,6 +121,8 @@ PROCESS_STATE: tuple[tuple[str, str, str], ...] = tuple(
      "the loop's life"),
     ("warnings filter: Bokeh's 'reference already known' (views.notice)", "-",
      "added by the first session; kept for the process's life"),
+    ("Bokeh settings read per model (runtime.bokeh_settings.PER_MODEL)", "-",
+     "set to the value they resolve to by the first page built; kept for the process's life"),
     ("garbage collector thresholds (runtime.collector)", "-",
      "set by the first server session unless the collector is off or already tuned; kept for "
      "the process's life (restore_collector puts them back)"),

@@ -59,11 +59,12 @@ def use_page_frame(doc: Document) -> None:
     """Serve the session's ``doc`` with ``PAGE_TEMPLATE`` (a viewport meta: phones draw it at
     their width) and only the JavaScript its models need: ``pn.extension()`` in the session
     tells Panel that no optional extension is used (else every extension model imported in the
-    process, e.g. Tabulator with luxon, 525 kB, is loaded by every page). On a touch screen
+    process, e.g. Tabulator with luxon, 525 kB, is loaded by every page); without re-applying
+    Panel's IDE signatures to every Panel class (a session setting; ~3 ms a page). On a touch screen
     the figures (also those added later) leave the page to scroll; the controls (also those
     added later or unfolded) get accessible names."""
     doc.template = PAGE_TEMPLATE
-    pn.extension()
+    pn.extension(apply_signatures=False)
     touch_scrolls_page(doc)
     label_controls(doc)
 

@@ -20,6 +20,7 @@ from ..model.record import Record
 from ..model.validation import kept
 from ..model.walk import BrownianMotion
 from ..notebook import ViewReady, release_on_rerun, repair_kernel_comms
+from ..runtime.bokeh_settings import keep_per_model_settings
 from ..runtime.collector import tune_collector
 from ..runtime.later import later_for
 from ..runtime.logs import quiet_client_errors
@@ -141,6 +142,7 @@ class BrownianApp(Viewer):
 
     def __init__(self, **params):
         make_models_cheaper()  # before any Bokeh model is made
+        keep_per_model_settings()
         if params.get("model") is None:
             params["model"] = BrownianMotion()
         super().__init__(**params)

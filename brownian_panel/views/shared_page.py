@@ -31,6 +31,7 @@ from ..driver.transport import close_when_silent, disable_nagle
 from ..export.csv import EXPORTS, Export
 from ..feed.hub import SharedFeed, feed_for
 from ..model.validation import kept
+from ..runtime.bokeh_settings import keep_per_model_settings
 from ..runtime.collector import tune_collector
 from ..runtime.logs import quiet_client_errors
 from ..runtime.memory import trim_after_session
@@ -87,6 +88,7 @@ class SharedApp(Viewer):
 
     def __init__(self, **params):
         make_models_cheaper()  # before any Bokeh model is made
+        keep_per_model_settings()
         if params.get("feed") is None:
             doc = server_session_document()
             params["feed"] = feed_for(loop=server_loop(doc) if doc is not None else None)
