@@ -14,7 +14,12 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from .bokeh_curdoc import CURDOC_REPAIR, make_patch_curdoc_exception_safe
-from .bokeh_defaults import DEFAULTS_CACHE, UNSTABLE_CACHE, compute_defaults_once
+from .bokeh_defaults import (
+    DEFAULTS_CACHE,
+    THEMED_VALUES,
+    UNSTABLE_CACHE,
+    compute_defaults_once,
+)
 from .bokeh_document import NEW_MODELS, sent_to_page
 from .bokeh_model import (
     CLIENT_WRITE_HOOKS,
@@ -79,7 +84,8 @@ FEATURES: tuple[Feature, ...] = (
     PROTOCOL_STATE, WRITE_BUFFER, CLIENT_WRITE_HOOKS, FIXED_ID, CURDOC_REPAIR, REPULL_INLINE,
     FRESH_RECEIVER, CLOSE_AFTER_DESTROY, DEBOUNCE,
     PARAM_LINK, VIEWS, COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH, PENDING_WRITES,
-    NEW_MODELS, EARLY_MESSAGES, DEFAULTS_CACHE, UNSTABLE_CACHE, PROPERTY_NAMES,
+    NEW_MODELS, EARLY_MESSAGES, DEFAULTS_CACHE, UNSTABLE_CACHE, THEMED_VALUES,
+    PROPERTY_NAMES,
 )
 
 #: What writing a session's updates straight to its sockets needs (``brownian_panel.driver.wire``).

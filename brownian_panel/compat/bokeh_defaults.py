@@ -13,6 +13,11 @@ only reads it.
 of each new model; it depends only on the property and the class's overrides, and costs two
 imports and a walk of the property's type parameters each time (~8% of a page's server CPU on
 Bokeh 3.9). Here it is answered once per property and class.
+
+``themed-values-direct``: each default read also asks ``HasProps.themed_values()``, which for a
+model without a theme (all of ours) looks ``__themed_values__`` up and fails twice, through
+``HasProps.__getattr__`` (~7% of a page's server CPU on Bokeh 3.9). Bokeh keeps it in the
+instance's ``__dict__`` (``apply_theme``/``unapply_theme``), where it is read here directly.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ BOKEH_OVERRIDDEN_DEFAULTS = inspect.getattr_static(HasProps, "_overridden_defaul
 
 #: Bokeh's own ``PropertyDescriptor.has_unstable_default`` (a function).
 BOKEH_HAS_UNSTABLE_DEFAULT = inspect.getattr_static(PropertyDescriptor, "has_unstable_default")
+
+#: Bokeh's own ``HasProps.themed_values`` (a function).
+BOKEH_THEMED_VALUES = inspect.getattr_static(HasProps, "themed_values")
 
 #: Each class's overridden defaults, by class (classes live as long as the process).
 _DEFAULTS: dict[type, dict[str, Any]] = {}
@@ -56,6 +64,11 @@ def _has_unstable_default(descriptor: PropertyDescriptor, obj: HasProps) -> bool
         return _UNSTABLE[key]
     except KeyError:
         return _UNSTABLE.setdefault(key, BOKEH_HAS_UNSTABLE_DEFAULT(descriptor, obj))
+
+
+def _themed_values(obj: HasProps) -> dict[str, Any] | None:
+    """``HasProps.themed_values``: the theme's values, read where ``apply_theme`` keeps them."""
+    return obj.__dict__.get("__themed_values__")
 
 
 def _probe() -> None:
@@ -117,13 +130,40 @@ UNSTABLE_CACHE = Feature(
 )
 
 
+def _probe_themed() -> None:
+    expect(inspect.isfunction(BOKEH_THEMED_VALUES)
+           and "__themed_values__" in BOKEH_THEMED_VALUES.__code__.co_consts,
+           "HasProps.themed_values reading the attribute __themed_values__")
+    from bokeh.models import Div
+
+    div = Div()
+    expect(_themed_values(div) is BOKEH_THEMED_VALUES(div) is None, "no theme: None")
+    div.apply_theme({"text": "themed"})
+    expect(_themed_values(div) is BOKEH_THEMED_VALUES(div) and div.text == "themed",
+           "a theme's values kept in the model's __dict__")
+    div.unapply_theme()
+    expect(_themed_values(div) is BOKEH_THEMED_VALUES(div) is None, "no theme after unapply")
+
+
+THEMED_VALUES = Feature(
+    "themed-values-direct",
+    uses="bokeh.core.has_props.HasProps.themed_values (a function), replaced process-wide; "
+         "reads the instance's __dict__ where apply_theme keeps __themed_values__",
+    written_for="Bokeh 3.9.2 and 3.10.2",
+    stands_in_for="Bokeh reading a model's theme without two failed attribute lookups",
+    fallback="Bokeh's own lookup (through HasProps.__getattr__ at every default read)",
+    probe=_probe_themed,
+)
+
+
 #: What replaces Bokeh's classmethod.
 _ONCE_PER_CLASS = classmethod(_overridden_defaults)
 
 
 def compute_defaults_once() -> None:
     """Have Bokeh's ``HasProps._overridden_defaults`` (Bokeh 3.9) and
-    ``PropertyDescriptor.has_unstable_default`` computed once per class where Bokeh needs them
+    ``PropertyDescriptor.has_unstable_default`` computed once per class where Bokeh needs them,
+    and ``HasProps.themed_values`` read directly
     (idempotent; takes effect for every model from then on). Each set once: setting a class
     attribute invalidates the attribute caches of every Bokeh class."""
     if DEFAULTS_CACHE.on and inspect.getattr_static(
@@ -132,3 +172,6 @@ def compute_defaults_once() -> None:
     if UNSTABLE_CACHE.on and inspect.getattr_static(
             PropertyDescriptor, "has_unstable_default") is not _has_unstable_default:
         PropertyDescriptor.has_unstable_default = _has_unstable_default
+    if THEMED_VALUES.on and inspect.getattr_static(
+            HasProps, "themed_values") is not _themed_values:
+        HasProps.themed_values = _themed_values

@@ -103,7 +103,8 @@ PROCESS_STATE: tuple[tuple[str, str, str], ...] = tuple(
      "probed once per process; patches (Comm._handle_msg, Syncable._schedule_change, "
      "bokeh.io.doc.patch_curdoc, ServerSession._handle_pull, WSHandler.on_close, a kernel's "
      "comm_open/comm_msg handlers, HasProps._overridden_defaults, "
-     "PropertyDescriptor.has_unstable_default, ParameterizedProperty.__str__) applied once "
+     "PropertyDescriptor.has_unstable_default, HasProps.themed_values, "
+     "ParameterizedProperty.__str__) applied once "
      "and kept for the process's life"),
     ("Bokeh classes' overridden defaults (compat.bokeh_defaults, Bokeh 3.9)", "a Bokeh class",
      "computed at the class's first default lookup; kept for the process's life, as Bokeh "

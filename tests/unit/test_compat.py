@@ -342,6 +342,33 @@ def test_unstable_defaults_answered_once_are_bokehs_own(fresh_features):
     assert ColumnDataSource().data is not ColumnDataSource().data
 
 
+def test_themed_values_read_directly_are_bokehs_own(fresh_features):
+    from bokeh.core.has_props import HasProps
+    from bokeh.document import Document
+    from bokeh.models import Div
+    from bokeh.plotting import figure
+    from bokeh.themes import Theme
+
+    compat.compute_defaults_once()
+    assert compat.THEMED_VALUES.on
+    assert inspect.getattr_static(HasProps, "themed_values") is bokeh_defaults._themed_values
+    bokehs_own = bokeh_defaults.BOKEH_THEMED_VALUES
+    doc, plain = Document(), figure()
+    themed, div = figure(), Div(text="own")
+    doc.add_root(themed)
+    doc.add_root(div)
+    doc.theme = Theme(json={"attrs": {"Plot": {"outline_line_color": "red"},
+                                      "Div": {"text": "themed", "width": 123}}})
+    for model in (plain, *plain.references(), themed, *themed.references(), div):
+        assert model.themed_values() == bokehs_own(model), model
+    assert (themed.outline_line_color, plain.outline_line_color) == ("red", "#e5e5e5")
+    assert (div.text, div.width) == ("own", 123)  # a value set wins over the theme's
+    assert div.themed_values() == {"text": "themed", "width": 123}
+    doc.theme = None  # the default theme: nothing of it left
+    assert themed.outline_line_color == "#e5e5e5" and div.width is None
+    assert themed.themed_values() is bokehs_own(themed) is None
+
+
 def test_property_type_names_kept_are_bokehs_own(fresh_features):
     import panel.models  # noqa: F401  (Panel's Bokeh models too)
     from bokeh.core.has_props import HasProps
