@@ -12,13 +12,21 @@ from brownian_panel.runtime import bokeh_settings
 @pytest.fixture
 def fresh_settings(monkeypatch):
     """No setting kept yet; what was set in code before is put back after."""
-    saved = {name: getattr(settings, name)._user_value for name in bokeh_settings.PER_MODEL}
+    saved = {}  # the values set in code (Bokeh's public provenance says which)
+    for name in bokeh_settings.PER_MODEL:
+        value, provenance = getattr(settings, name).get_value_with_provenance()
+        if provenance is SettingProvenance.USER_SET:
+            saved[name] = value
     monkeypatch.setattr(bokeh_settings, "_kept", False)
     for name in bokeh_settings.PER_MODEL:
         getattr(settings, name).unset_value()
     yield
-    for name, value in saved.items():
-        getattr(settings, name)._user_value = value
+    for name in bokeh_settings.PER_MODEL:
+        setting = getattr(settings, name)
+        if name in saved:
+            setting.set_value(saved[name])
+        else:
+            setting.unset_value()
 
 
 def test_kept_at_what_the_environment_said_then(fresh_settings, monkeypatch):
