@@ -10,6 +10,7 @@ gives the sample variance with its chi-square confidence interval.
 
 from __future__ import annotations
 
+import functools
 import math
 from statistics import NormalDist
 
@@ -20,6 +21,10 @@ import numpy as np
 #: Its relative error is below 2e-5 from there on (1e-6 in the 2.5% and 97.5% quantiles used
 #: for the 95% interval) and falls as the degrees of freedom grow.
 EXACT_DOF_LIMIT = 1000
+
+#: Exact quantiles kept (``_exact_chi2_quantile``): both of the 95% interval's for every
+#: degree of freedom up to ``EXACT_DOF_LIMIT``, with room for other levels.
+EXACT_QUANTILES_KEPT = 4096
 
 
 def _regularized_lower_gamma(a: float, x: float) -> float:
@@ -63,17 +68,27 @@ def chi2_quantile(p: float, dof: int) -> float:
         raise ValueError(f"p must be strictly between 0 and 1, not {p!r}")
     if dof < 1:
         raise ValueError(f"dof must be at least 1, not {dof!r}")
+    if dof > EXACT_DOF_LIMIT:
+        return _wilson_hilferty(p, dof)
+    return _exact_chi2_quantile(p, dof)
+
+
+def _wilson_hilferty(p: float, dof: int) -> float:
     z = NormalDist().inv_cdf(p)
     h = 2 / (9 * dof)
-    approximation = dof * max(1 - h + z * math.sqrt(h), 1e-3) ** 3
-    if dof > EXACT_DOF_LIMIT:
-        return approximation
+    return dof * max(1 - h + z * math.sqrt(h), 1e-3) ** 3
+
+
+# A pure function of a small domain, asked twice at every statistics refresh of every page:
+# each answer computed once per process (listed in runtime.registry.PROCESS_STATE).
+@functools.lru_cache(maxsize=EXACT_QUANTILES_KEPT)
+def _exact_chi2_quantile(p: float, dof: int) -> float:
     # Newton's method on the distribution function from the approximation, kept inside a
     # bracket that bisection narrows whenever a step would leave it (usually 3-5 steps).
     a = dof / 2
     log_norm = a * math.log(2) + math.lgamma(a)
     low, high = 0.0, math.inf
-    x = approximation
+    x = _wilson_hilferty(p, dof)
     for _ in range(200):
         error = _regularized_lower_gamma(a, x / 2) - p
         if error < 0:

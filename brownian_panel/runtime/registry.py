@@ -127,6 +127,10 @@ PROCESS_STATE: tuple[tuple[str, str, str], ...] = tuple(
     ("garbage collector thresholds (runtime.collector)", "-",
      "set by the first server session unless the collector is off or already tuned; kept for "
      "the process's life (restore_collector puts them back)"),
+    ("exact chi-square quantiles (model.estimates._exact_chi2_quantile)",
+     "a probability and degrees of freedom up to EXACT_DOF_LIMIT",
+     "computed at the first ask; at most EXACT_QUANTILES_KEPT kept (least recently used "
+     "dropped) for the process's life"),
     ("memory trimmer (runtime.memory.TRIMMER)", "-",
      "made at import, idle; resolves glibc's malloc_trim at the first session's end; one trim "
      "pending at a time, on the loop where a session ended"),

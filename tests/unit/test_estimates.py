@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from brownian_panel.model import estimates
 from brownian_panel.model.estimates import (
+    EXACT_DOF_LIMIT,
+    EXACT_QUANTILES_KEPT,
     IncrementStatistics,
     VarianceSchedule,
     chi2_quantile,
@@ -23,6 +26,27 @@ from brownian_panel.model.walk import BrownianMotion
 def test_chi2_quantiles_match_scipy(dof, p):
     tolerance = 1e-9 if dof <= 1000 else 2e-5
     assert chi2_quantile(p, dof) == pytest.approx(stats.chi2.ppf(p, dof), rel=tolerance)
+
+
+def test_exact_quantiles_are_computed_once_and_kept_within_bounds():
+    computed = estimates._exact_chi2_quantile
+    computed.cache_clear()
+    try:
+        first = [chi2_quantile(p, dof) for dof in range(1, EXACT_DOF_LIMIT + 1)
+                 for p in (0.025, 0.975)]
+        assert computed.cache_info().misses == 2 * EXACT_DOF_LIMIT
+        again = [chi2_quantile(p, dof) for dof in range(1, EXACT_DOF_LIMIT + 1)
+                 for p in (0.025, 0.975)]
+        assert again == first and computed.cache_info().hits == 2 * EXACT_DOF_LIMIT
+        assert first[2 * 99 + 1] == pytest.approx(stats.chi2.ppf(0.975, 100), rel=1e-9)
+        for dof in range(1, EXACT_DOF_LIMIT + 1):  # other levels: the oldest answers go
+            chi2_quantile(0.1, dof), chi2_quantile(0.9, dof), chi2_quantile(0.2, dof)
+        assert computed.cache_info().currsize == EXACT_QUANTILES_KEPT
+        assert chi2_quantile(0.5, EXACT_DOF_LIMIT + 1) == pytest.approx(
+            stats.chi2.ppf(0.5, EXACT_DOF_LIMIT + 1), rel=2e-5)  # closed form: not kept
+        assert computed.cache_info().currsize == EXACT_QUANTILES_KEPT
+    finally:
+        computed.cache_clear()
 
 
 @pytest.mark.parametrize("p, dof", [(0, 5), (1, 5), (0.5, 0), (-0.1, 3)])
