@@ -3,8 +3,9 @@
 When the WebSocket is cut, BokehJS's ``connection_lost`` event shows a notice and BokehJS tries to
 reconnect (at once, then about 2, 6, 14 and 30 s after the cut; ``reconnect_session`` on).
 Between those attempts the page asks the server every ``PROBE_S`` seconds whether it answers (a
-``HEAD`` request, which makes no session) and starts the next attempt as soon as it does: a page
-is back about ``PROBE_S`` after the network, not up to 16 s later. Once BokehJS's attempts are
+``HEAD`` request of the BokehJS file it loaded: no session, no log line) and starts the next
+attempt as soon as it does: a page is back about ``PROBE_S`` after the network, not up to 16 s
+later. Once BokehJS's attempts are
 spent the page goes on trying every ``RETRY_S`` seconds. Each attempt has
 ``WATCHDOG_S`` to bring the page back (connect, pull the document again, apply it); a page that
 an attempt has not brought back by then loads itself again as soon as the server answers. Before
@@ -72,10 +73,13 @@ _STYLE = {"color": "#842029", "background-color": "#f8d7da", "border": "1px soli
 
 # A document event's CustomJS gets the document as cb_obj and the event as cb_data.
 _ON_LOST = f"""
-// Asks the server (HEAD of this page) `first` ms from now, then every `every` ms, until it
-// answers (any status under 500), then runs `then`; window[slot] holds the pending timer.
+// Asks the server (HEAD of the BokehJS file this page loaded: a static file, no session, no
+// "405" log line; of the page itself without one) `first` ms from now, then every `every` ms,
+// until it answers (any status under 500), then runs `then`; window[slot] holds the timer.
+const served = document.querySelector('script[src*="static/js/bokeh"]');
+const probed = served != null ? served.src : window.location.href;
 const whenServed = (slot, first, every, then) => {{
-  const ask = () => fetch(window.location.href, {{method: "HEAD", cache: "no-store"}})
+  const ask = () => fetch(probed, {{method: "HEAD", cache: "no-store"}})
     .then((response) => {{
       if (response.status >= 500) throw new Error("not served");
       window[slot] = null;

@@ -47,3 +47,5 @@ def test_after_a_restart_the_page_comes_back_with_a_new_run(open_page, tmp_path,
         _stop(server)
     for path in logs:
         traceback_free(request, path.read_text(errors="replace"), path.name)
+    # The page asked the new server whether it answers (a HEAD of a static file) and reloaded.
+    assert "405 HEAD" not in logs[1].read_text(errors="replace")
