@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .bokeh_callbacks import CALLBACK_CHECKS, check_callbacks_once
 from .bokeh_curdoc import CURDOC_REPAIR, make_patch_curdoc_exception_safe
 from .bokeh_defaults import (
     DEFAULTS_CACHE,
@@ -85,7 +86,7 @@ FEATURES: tuple[Feature, ...] = (
     FRESH_RECEIVER, CLOSE_AFTER_DESTROY, DEBOUNCE,
     PARAM_LINK, VIEWS, COMM_HANDLER, CHANGE_RELEASE, COMM_MANAGER_PATCH, PENDING_WRITES,
     NEW_MODELS, EARLY_MESSAGES, DEFAULTS_CACHE, UNSTABLE_CACHE, THEMED_VALUES,
-    PROPERTY_NAMES,
+    PROPERTY_NAMES, CALLBACK_CHECKS,
 )
 
 #: What writing a session's updates straight to its sockets needs (``brownian_panel.driver.wire``).
@@ -98,9 +99,11 @@ STACK = ("python", "panel", "bokeh", "param", "numpy", "tornado", "pyviz_comms")
 
 def make_models_cheaper() -> None:
     """Before a page makes its Bokeh models: what Bokeh recomputes per model and per property
-    read, computed once per class (``bokeh_defaults``, ``bokeh_property_names``). Idempotent."""
+    read, computed once per class (``bokeh_defaults``, ``bokeh_property_names``), and its
+    check of each callback's signature once per shape (``bokeh_callbacks``). Idempotent."""
     compute_defaults_once()
     name_property_types_once()
+    check_callbacks_once()
 
 
 def direct_writes() -> bool:
@@ -137,7 +140,7 @@ __all__ = [
     "DIRECT_WRITES", "FEATURES", "NOT_NEEDED", "OFF", "ON", "PUBLIC_PATHS_ENV", "Feature",
     "COMM_MANAGER_PATCH", "COMM_MANAGER_PATCH_JS", "RefuseInvalidValue", "answer_at_once",
     "append_quietly", "column", "compressing", "compute_defaults_once", "direct_writes",
-    "make_models_cheaper", "name_property_types_once",
+    "check_callbacks_once", "make_models_cheaper", "name_property_types_once",
     "forget_pong",
     "fresh_receiver_js",
     "handle_comm_messages_on_main_thread", "keep_early_comm_messages",

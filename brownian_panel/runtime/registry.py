@@ -104,7 +104,7 @@ PROCESS_STATE: tuple[tuple[str, str, str], ...] = tuple(
      "bokeh.io.doc.patch_curdoc, ServerSession._handle_pull, WSHandler.on_close, a kernel's "
      "comm_open/comm_msg handlers, HasProps._overridden_defaults, "
      "PropertyDescriptor.has_unstable_default, HasProps.themed_values, "
-     "ParameterizedProperty.__str__) applied once "
+     "ParameterizedProperty.__str__, bokeh.util.callback_manager._check_callback) applied once "
      "and kept for the process's life"),
     ("Bokeh classes' overridden defaults (compat.bokeh_defaults, Bokeh 3.9)", "a Bokeh class",
      "computed at the class's first default lookup; kept for the process's life, as Bokeh "
@@ -115,6 +115,9 @@ PROCESS_STATE: tuple[tuple[str, str, str], ...] = tuple(
      "process's life"),
     ("Bokeh property types' names (compat.bokeh_property_names, an attribute of each type)",
      "a property type", "made at the type's first str(); kept with the type"),
+    ("callback shapes that passed Bokeh's signature check (compat.bokeh_callbacks._PASSED)",
+     "a Python function (held weakly)",
+     "added at the first on_change/on_event of that shape; dropped with the function"),
     ("sessions that answered a pull (compat.bokeh_repull._PULLED)", "a ServerSession (weakly)",
      "added at a session's first pull; dropped with the session"),
     ("log filters and loop exception handlers (runtime.logs)", "Bokeh's and Panel's loggers; "

@@ -17,7 +17,12 @@ from bokeh.io import doc as bokeh_doc
 from bokeh.models import ColumnDataSource, Div
 
 from brownian_panel import compat
-from brownian_panel.compat import bokeh_curdoc, bokeh_defaults, bokeh_property_names
+from brownian_panel.compat import (
+    bokeh_callbacks,
+    bokeh_curdoc,
+    bokeh_defaults,
+    bokeh_property_names,
+)
 from brownian_panel.compat.feature import Feature
 
 BOKEH_FIXED_PATCH_CURDOC = tuple(int(part) for part in bokeh_version.split(".")[:2]) >= (3, 10)
@@ -395,3 +400,57 @@ def test_property_type_names_kept_are_bokehs_own(fresh_features):
         "Dict(String, Int)", "Dict(String, List(String))")
     with pytest.raises(ValueError, match=r"either Dict\(String, Nullable\(String\)\) or Inst"):
         Div(styles={"color": 1})
+
+
+class _Widget:
+    def _changed(self, doc, ref, attr, old, new): ...
+
+    def _event(self, event): ...
+
+
+def test_callback_checks_kept_answer_as_bokehs_own(fresh_features):
+    import functools
+
+    from bokeh.models import Div
+    from bokeh.util import callback_manager
+
+    compat.check_callbacks_once()
+    compat.check_callbacks_once()  # idempotent
+    assert compat.CALLBACK_CHECKS.on
+    assert callback_manager._check_callback is bokeh_callbacks._check_callback
+
+    def three(attr, old, new): ...
+
+    def defaults(attr, old, new, extra=1): ...
+
+    widget = _Widget()
+    fargs = ("attr", "old", "new")
+    callbacks = [three, defaults, widget._changed, widget._event, lambda attr, old, new: None,
+                 functools.partial(widget._changed, None, "ref"),
+                 functools.partial(widget._changed, None), functools.partial(three, 1),
+                 functools.partial(widget._changed, None, ref="ref"),
+                 functools.partial(widget._changed, doc=None, ref="ref"), print, len]
+    for callback in callbacks:
+        try:
+            bokeh_callbacks.BOKEH_CHECK(callback, fargs)
+            expected = None
+        except ValueError as error:
+            expected = str(error)
+        for _ in range(2):  # the second answer may come from what was kept
+            try:
+                bokeh_callbacks._check_callback(callback, fargs)
+                outcome = None
+            except ValueError as error:
+                outcome = str(error)
+            assert outcome == expected, callback
+    # Kept per function and shape: another partial of the same shape is not checked again,
+    # one of another shape is, and a wrong one is refused by a model every time.
+    kept = bokeh_callbacks._PASSED[_Widget._changed]
+    assert ((True, 2, ()), fargs) in kept and ((True, 1, ()), fargs) not in kept
+    div = Div()
+    for _ in range(2):
+        div.on_change("text", functools.partial(widget._changed, None, "another ref"))
+        with pytest.raises(ValueError, match=r"must have signature func\(attr, old, new\)"):
+            div.on_change("text", functools.partial(widget._changed, None))
+        with pytest.raises(ValueError, match=r"must have signature func\(attr, old, new\)"):
+            div.on_change("text", widget._event)
