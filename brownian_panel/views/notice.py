@@ -1,21 +1,20 @@
 """What the page says about its connection to the server, and how it gets it back.
 
 When the WebSocket is cut, BokehJS's ``connection_lost`` event shows a notice and BokehJS tries to
-reconnect (at once, then about 2, 6, 14 and 30 s after the cut; ``reconnect_session`` on).
-Between those attempts the page asks the server every ``PROBE_S`` seconds whether it answers (a
-``HEAD`` request of the BokehJS file it loaded: no session, no log line) and starts the next
-attempt as soon as it does: a page is back about ``PROBE_S`` after the network, not up to 16 s
-later. Once BokehJS's attempts are
-spent the page goes on trying every ``RETRY_S`` seconds. Each attempt has
-``WATCHDOG_S`` to bring the page back (connect, pull the document again, apply it); a page that
-an attempt has not brought back by then loads itself again as soon as the server answers. Before
-each attempt the page drops what it had of a message the lost connection was carrying
+reconnect (at once, then about 2, 6, 14 and 30 s after the cut; ``reconnect_session`` on). Between
+those attempts the page asks the server every ``PROBE_S`` seconds whether it answers (a ``HEAD``
+request of the BokehJS file it loaded: no session, no log line) and starts the next attempt as soon
+as it does: a page is back about ``PROBE_S`` after the network, not up to 16 s later. Once
+BokehJS's attempts are spent the page goes on trying every ``RETRY_S`` seconds. Each attempt has
+``WATCHDOG_S`` to bring the page back (connect, pull the document again, apply it); a page that an
+attempt has not brought back by then loads itself again as soon as the server answers. Before each
+attempt the page drops what it had of a message the lost connection was carrying
 (``compat.fresh_receiver_js``). A page that reconnects while the server still holds its session
-pulls the session's document again: the same run, nothing missed, and the notice (never set on
-the server) is gone. A page that comes back after the server ended its session gets a new
-session under the same id, whose document is only a notice tagged ``NEW_SESSION``: seeing it,
-the page loads itself again (a new run of the same settings), and the loaded page says so
-(``NEW_RUN``). A shared page just loads again: its path is everyone's.
+pulls the session's document again: the same run, nothing missed, and the notice (never set on the
+server) is gone. A page that comes back after the server ended its session gets a new session under
+the same id, whose document is only a notice tagged ``NEW_SESSION``: seeing it, the page loads
+itself again (a new run of the same settings), and the loaded page says so (``NEW_RUN``). A shared
+page just loads again: its path is everyone's.
 
 The notice is a plain Bokeh ``Div`` set in the browser without syncing (nothing to send while
 disconnected). Panel's ``config.disconnect_notification`` is not used: Panel 1.9.4 keeps every
